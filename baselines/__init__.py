@@ -1,0 +1,1 @@
+"""Baseline models for mtagbench, registered through the ``mtagbench.models`` entry point."""

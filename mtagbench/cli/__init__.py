@@ -1,0 +1,31 @@
+"""Command-line interface: ``mtagbench COMMAND``.
+
+Each command lives in its own module and registers itself on :data:`mtagbench.cli.app.app`. This
+layer only parses options and calls the library; a :class:`~mtagbench.errors.MtagbenchError` is
+printed as one message with exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from rich.console import Console
+
+from mtagbench.cli.app import app
+from mtagbench.errors import MtagbenchError
+
+# Importing a command module registers its commands.
+from mtagbench.cli import run  # noqa: E402,F401
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Run the command line, turning a user mistake into a one-line error and exit code 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except MtagbenchError as error:
+        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        sys.exit(2)

@@ -1,0 +1,3 @@
+"""Built-in dataset readers; importing this package registers them."""
+
+from mtagbench.data.readers import synthetic  # noqa: F401

@@ -1,0 +1,117 @@
+"""Dataset registry: each dataset name maps to a reader and the files it needs.
+
+Readers register with :func:`register_dataset`; :func:`load_dataset` finds the files (see
+:mod:`mtagbench.data.locate`) and returns a validated :class:`MultimodalDataset`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mtagbench.data.sample import MultimodalDataset
+from mtagbench.errors import ConfigError
+
+Reader = Callable[..., MultimodalDataset]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What the registry stores about one dataset.
+
+    Attributes:
+        name: Registered name, for example ``"mosi"``.
+        reader: ``reader(directory, **options)``; ``directory`` is None for generated datasets.
+        description: One line for ``mtagbench datasets``.
+        task: ``"regression"`` or ``"multilabel"``.
+        files: File names the reader needs inside the data folder; empty for generated datasets.
+        folder: Sub-folder name under ``MTAGBENCH_DATA`` and the cache folder.
+        how_to_get: Where users obtain the files, shown when they are missing.
+    """
+
+    name: str
+    reader: Reader
+    description: str
+    task: str
+    files: tuple[str, ...] = ()
+    folder: str = ""
+    how_to_get: str = ""
+
+    @property
+    def generated(self) -> bool:
+        return not self.files
+
+
+_DATASETS: dict[str, DatasetSpec] = {}
+
+
+def register_dataset(
+    name: str,
+    *,
+    description: str,
+    task: str = "regression",
+    files: tuple[str, ...] = (),
+    folder: str | None = None,
+    how_to_get: str = "",
+) -> Callable[[Reader], Reader]:
+    """Register the decorated reader function under ``name``."""
+
+    def decorator(reader: Reader) -> Reader:
+        _DATASETS[name] = DatasetSpec(
+            name=name,
+            reader=reader,
+            description=description,
+            task=task,
+            files=tuple(files),
+            folder=folder or name,
+            how_to_get=how_to_get,
+        )
+        return reader
+
+    return decorator
+
+
+def _load_builtin_readers() -> None:
+    import mtagbench.data.readers  # noqa: F401  (registers the built-in datasets)
+
+
+def list_datasets() -> list[DatasetSpec]:
+    """Return every registered dataset, sorted by name."""
+    _load_builtin_readers()
+    return [_DATASETS[name] for name in sorted(_DATASETS)]
+
+
+def get_dataset_spec(name: str) -> DatasetSpec:
+    """Return the :class:`DatasetSpec` registered as ``name``.
+
+    Raises:
+        ConfigError: If no dataset has that name; the message lists the registered names.
+    """
+    _load_builtin_readers()
+    if name not in _DATASETS:
+        raise ConfigError(f"unknown dataset {name!r}; registered datasets: {', '.join(sorted(_DATASETS))}")
+    return _DATASETS[name]
+
+
+def load_dataset(name: str, data_dir: str | Path | None = None, **options: Any) -> MultimodalDataset:
+    """Read the dataset registered as ``name`` and validate every sample.
+
+    Args:
+        name: Registered dataset name (see ``mtagbench datasets``).
+        data_dir: Folder that holds the dataset's files; see :func:`mtagbench.data.locate.find_data_dir`
+            for the search order when it is None.
+        **options: Reader options, for example ``seed`` for a generated dataset.
+
+    Raises:
+        ConfigError: For an unknown dataset name.
+        DataError: For missing files or invalid contents.
+    """
+    from mtagbench.data.locate import find_data_dir
+
+    spec = get_dataset_spec(name)
+    directory = None if spec.generated else find_data_dir(spec, data_dir)
+    dataset = spec.reader(directory, **options)
+    dataset.validate()
+    return dataset
