@@ -1,1 +1,3 @@
 """Built-in models; importing this package registers them."""
+
+from mtagbench.models import constant  # noqa: F401
