@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from mtagbench.data.sample import Batch, MultimodalDataset, Sample
+from mtagbench.data.registry import register_dataset
 from mtagbench.registry import register_model
 
 FEATURE_SIZES = {"text": 4, "audio": 3, "vision": 2}
@@ -68,3 +69,8 @@ def make_dataset(seed: int = 0) -> MultimodalDataset:
         feature_sizes=dict(FEATURE_SIZES),
         source="generated in tests",
     )
+
+
+@register_dataset("tiny", description="Tiny generated regression dataset (tests only)")
+def read_tiny(directory: None, *, seed: int = 0) -> MultimodalDataset:
+    return make_dataset(seed)

@@ -147,11 +147,11 @@ def run(
         )
 
     if result.skipped:
-        console.print(f"{result.run_dir} already holds this completed run; showing its results (pass --overwrite to retrain)")
+        console.print(f"{result.run_dir} already contains this completed run; showing its results (pass --overwrite to retrain)")
     console.print(
         results_table(
             f"{model} on {data.name}, seed {seed}: epoch {result.best_epoch} selected on validation "
-            f"{result.config['task'] == 'regression' and 'MAE' or 'mean F1'}",
+            f"{result.selection_metric}",
             result.valid,
             result.test,
         )
@@ -165,7 +165,8 @@ def models(name: Optional[str] = typer.Argument(None, help="Show the options of 
     if name is not None:
         spec = get_model_spec(name)
         table = Table(title=f"{name}: {spec.description}")
-        for column in ("option", "type", "default", "meaning"):
+        table.add_column("option", no_wrap=True)
+        for column in ("type", "default", "meaning"):
             table.add_column(column)
         for row in describe_options(spec.options_class):
             table.add_row(*row)
@@ -173,7 +174,8 @@ def models(name: Optional[str] = typer.Argument(None, help="Show the options of 
         return
 
     table = Table(title="models")
-    for column in ("name", "tasks", "modalities", "aligned input", "description", "source"):
+    table.add_column("name", no_wrap=True)
+    for column in ("tasks", "modalities", "aligned input", "description", "source"):
         table.add_column(column)
     for model_name in list_models():
         spec = get_model_spec(model_name)
@@ -193,7 +195,8 @@ def models(name: Optional[str] = typer.Argument(None, help="Show the options of 
 def datasets() -> None:
     """List the registered datasets and whether their files are found."""
     table = Table(title="datasets")
-    for column in ("name", "task", "files", "found", "description"):
+    table.add_column("name", no_wrap=True)
+    for column in ("task", "files", "found", "description"):
         table.add_column(column)
     for spec in list_datasets():
         if spec.generated:

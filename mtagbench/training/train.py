@@ -69,6 +69,8 @@ class RunResult:
         parameters: Number of trainable parameters.
         run_dir: The run folder, or None for a run kept in memory.
         skipped: True when the run folder already held a completed run and nothing was trained.
+        selection_metric: The validation metric that selected ``best_epoch``.
+        epoch_seconds: Training seconds of each epoch.
     """
 
     model: nn.Module
@@ -80,6 +82,7 @@ class RunResult:
     parameters: int
     run_dir: Path | None = None
     skipped: bool = False
+    selection_metric: str = ""
     epoch_seconds: list[float] = field(default_factory=list)
 
 
@@ -401,6 +404,7 @@ def run_experiment(
         test_metrics,
         results["parameters"],
         run_dir,
+        selection_metric=task.selection_metric,
         epoch_seconds=epoch_seconds,
     )
 
@@ -476,5 +480,6 @@ def _load_completed(run_dir: Path, model: nn.Module, run_config: dict[str, Any])
         results["parameters"],
         run_dir,
         skipped=True,
+        selection_metric=results["selection_metric"],
         epoch_seconds=[record["epoch_seconds"] for record in history],
     )
