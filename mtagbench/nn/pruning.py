@@ -1,0 +1,95 @@
+"""Dynamic edge pruning between MTAG layers, done per graph.
+
+After a layer, each edge gets one score: its attention weight averaged over heads,
+:math:`\\alpha_{ij} = \\frac{1}{H} \\sum_h \\alpha_{[h],i,j}`. Each graph (sample) then keeps its
+``ceil(keep_ratio * E_g)`` best-scoring edges (the product taken in float64, less 1e-9), where ``E_g`` counts the edges whose target node
+belongs to graph ``g``; a graph with at least one edge keeps at least one. Ranking never crosses
+graphs, so a sample's kept edges do not depend on the other samples of its batch.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+PruneMode = Literal["topk", "random", "none"]
+PRUNE_MODES = ("topk", "random", "none")
+
+
+def edges_to_keep_per_graph(edge_graph: Tensor, num_graphs: int, keep_ratio: float) -> Tensor:
+    """Return how many edges each graph keeps: ``ceil(keep_ratio * E_g)``, at least 1 when ``E_g > 0``."""
+    counts = torch.bincount(edge_graph, minlength=num_graphs)
+    # The tolerance stops a product such as 0.7 * 10 = 7.000000000000001 from rounding up to 8.
+    keep = torch.ceil(counts.double() * keep_ratio - 1e-9).long()
+    return torch.where(counts > 0, keep.clamp(min=1), keep).clamp(max=counts)
+
+
+def rank_within_graph(score: Tensor, edge_graph: Tensor, num_graphs: int) -> Tensor:
+    """Return each edge's rank among its graph's edges, 0 for the highest score.
+
+    Ties keep edge order: of two equal scores in one graph, the earlier edge ranks higher.
+    """
+    num_edges = score.numel()
+    if num_edges == 0:
+        return torch.zeros(0, dtype=torch.long, device=score.device)
+
+    # Stable sort by descending score, then stable sort by graph: edges end up grouped by graph and
+    # ordered by descending score, ties in original order.
+    by_score = torch.sort(score, descending=True, stable=True).indices
+    by_graph = torch.sort(edge_graph[by_score], stable=True).indices
+    order = by_score[by_graph]
+
+    counts = torch.bincount(edge_graph, minlength=num_graphs)
+    graph_start = torch.cumsum(counts, 0) - counts
+    sorted_graph = edge_graph[order]
+    rank_sorted = torch.arange(num_edges, device=score.device) - graph_start[sorted_graph]
+
+    rank = torch.empty_like(rank_sorted)
+    rank[order] = rank_sorted
+    return rank
+
+
+def prune_edges(
+    alpha: Tensor,
+    edge_graph: Tensor,
+    num_graphs: int,
+    mode: PruneMode = "topk",
+    keep_ratio: float = 0.8,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Choose the edges that survive pruning, graph by graph.
+
+    Args:
+        alpha: Attention weights ``(E, H)`` (or ``(E,)``) of the layer just run.
+        edge_graph: int64 ``(E,)``, graph of each edge, which is the graph of its target node.
+        num_graphs: Number of graphs in the batch.
+        mode: ``"topk"`` keeps the edges of highest head-averaged attention; ``"random"`` keeps a
+            uniformly random subset of the same size; ``"none"`` keeps every edge.
+        keep_ratio: Fraction of each graph's edges to keep, in ``(0, 1]``.
+        generator: Random generator for ``"random"``; the global generator when None.
+
+    Returns:
+        bool ``(E,)``, True for each kept edge.
+
+    Raises:
+        ValueError: For an unknown mode or a ``keep_ratio`` outside ``(0, 1]``.
+    """
+    if mode not in PRUNE_MODES:
+        raise ValueError(f"invalid prune mode {mode!r}; choose one of {', '.join(PRUNE_MODES)}")
+    if not 0.0 < keep_ratio <= 1.0:
+        raise ValueError(f"keep_ratio must be in (0, 1], got {keep_ratio}")
+    num_edges = edge_graph.numel()
+    if mode == "none" or keep_ratio == 1.0:
+        return torch.ones(num_edges, dtype=torch.bool, device=edge_graph.device)
+
+    if mode == "topk":
+        score = alpha.detach().float()
+        score = score.mean(dim=-1) if score.dim() == 2 else score
+    else:
+        score = torch.rand(num_edges, generator=generator, device=edge_graph.device)
+
+    rank = rank_within_graph(score, edge_graph, num_graphs)
+    keep = edges_to_keep_per_graph(edge_graph, num_graphs, keep_ratio)
+    return rank < keep[edge_graph]
