@@ -55,8 +55,16 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
         for name, value in (
             ("set", set),
             ("frozenset", frozenset),
-            ("complex", complex),
+            ("list", list),
+            ("dict", dict),
+            ("tuple", tuple),
+            ("bytes", bytes),
             ("bytearray", bytearray),
+            ("str", str),
+            ("int", int),
+            ("float", float),
+            ("complex", complex),
+            ("bool", bool),
             ("slice", slice),
         ):
             allowed[(builtins_module, name)] = value
