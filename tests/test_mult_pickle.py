@@ -30,15 +30,20 @@ def make_split(lengths, seed=0, steps=STEPS, with_id=True, prefix="vid"):
     split["labels"] = np.linspace(-3, 3, num_samples, dtype=np.float32).reshape(num_samples, 1, 1)
     if with_id:
         split["id"] = np.array(
-            [[f"{prefix}{index}".encode(), b"0.5", f"{index + 2}.25".encode()] for index in range(num_samples)]
+            [[f"{prefix}{index}".encode(), b"0.5", f"{index + 2}.25".encode()]
+             for index in range(num_samples)]
         )
     return split
 
 
 def make_layout(**kwargs):
     return {
-        "train": make_split({"text": [6, 3, 1], "audio": [9, 4, 2], "vision": [7, 5, 0]}, seed=1, prefix="tr", **kwargs),
-        "valid": make_split({"text": [2, 5], "audio": [3, 9], "vision": [1, 7]}, seed=2, prefix="va", **kwargs),
+        "train": make_split(
+            {"text": [6, 3, 1], "audio": [9, 4, 2], "vision": [7, 5, 0]}, seed=1, prefix="tr", **kwargs
+        ),
+        "valid": make_split(
+            {"text": [2, 5], "audio": [3, 9], "vision": [1, 7]}, seed=2, prefix="va", **kwargs
+        ),
         "test": make_split({"text": [4], "audio": [8], "vision": [6]}, seed=3, prefix="te", **kwargs),
     }
 
@@ -163,8 +168,7 @@ def test_repeated_ids_made_unique(tmp_path):
 def test_aligned_strips_common_padding(tmp_path):
     steps = {"text": 5, "audio": 5, "vision": 5}
     lengths = {"text": [4, 2], "audio": [4, 2], "vision": [3, 2]}
-    split = make_split(lengths, steps=steps)
-    layout = {"train": split, "valid": make_split(lengths, steps=steps), "test": make_split(lengths, steps=steps)}
+    layout = {split: make_split(lengths, steps=steps) for split in ("train", "valid", "test")}
     path = write(tmp_path / "mosi_data.pkl", layout)
 
     dataset = read_mult_pickle(path, "mosi-aligned", aligned=True)
@@ -214,16 +218,19 @@ def test_load_dataset_mosi(tmp_path):
 
     dataset = load_dataset("mosi", data_dir=tmp_path)
 
-    assert {split: len(samples) for split, samples in dataset.splits.items()} == {"train": 3, "valid": 2, "test": 1}
+    counts = {split: len(samples) for split, samples in dataset.splits.items()}
+    assert counts == {"train": 3, "valid": 2, "test": 1}
     assert dataset.source == str(tmp_path / "mosi_data_noalign.pkl")
 
 
 def test_load_dataset_from_env_folder(tmp_path, monkeypatch):
     (tmp_path / "mosi").mkdir()
-    write(tmp_path / "mosi" / "mosi_data.pkl", {
-        split: make_split({"text": [2], "audio": [2], "vision": [2]}, steps={"text": 3, "audio": 3, "vision": 3})
-        for split in ("train", "valid", "test")
-    })
+    steps = {"text": 3, "audio": 3, "vision": 3}
+    lengths = {"text": [2], "audio": [2], "vision": [2]}
+    write(
+        tmp_path / "mosi" / "mosi_data.pkl",
+        {split: make_split(lengths, steps=steps) for split in ("train", "valid", "test")},
+    )
     monkeypatch.setenv("MTAGBENCH_DATA", str(tmp_path))
 
     dataset = load_dataset("mosi-aligned")

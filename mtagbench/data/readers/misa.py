@@ -11,7 +11,7 @@ Files, all in one folder:
 * ``vocab.json``: ``{word: id}`` for the rows of the table.
 
 The visual and acoustic features are averaged over each word's time span, so the three modalities
-share one time axis of ``L`` steps (``aligned=True``). The file holds no timestamps. The text modality
+share one time axis of ``L`` steps (``aligned=True``). The file contains no timestamps. The text modality
 is the GloVe row of each word id; the words are kept on each sample for display.
 
 The reader checks that every word id is a row of the table and that ``vocab.json`` maps each word back
@@ -70,9 +70,9 @@ def read_misa_pickle(
     """Read ``dev.pkl``, ``glove_embeddings.npy`` and ``vocab.json`` from ``directory``.
 
     Args:
-        directory: Folder that holds the three files.
+        directory: Folder that contains the three files.
         dataset_name: Name given to the dataset.
-        split_videos: Split name to the video ids it holds; every video in ``dev.pkl`` must be listed.
+        split_videos: Split name to the video ids of that split; every video in ``dev.pkl`` must be listed.
 
     Returns:
         A word-aligned dataset with modalities ``text`` (300), ``audio`` (74) and ``vision`` (47).
@@ -218,7 +218,9 @@ def _step_features(value: Any, modality: str, length: int, where: str, sizes: di
     name = "acoustic" if modality == "audio" else "visual"
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.dtype.kind not in "fiu":
         shape = getattr(value, "shape", type(value).__name__)
-        raise DataError(f"{where}: {name} ({modality}) must be a 2-D float array (steps, features), found {shape}")
+        raise DataError(
+            f"{where}: {name} ({modality}) must be a 2-D float array (steps, features), found {shape}"
+        )
     if value.shape[0] != length:
         raise DataError(
             f"{where}: {name} ({modality}) has {value.shape[0]} steps but there are {length} word ids; "
