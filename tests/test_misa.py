@@ -8,7 +8,7 @@ import pytest
 
 from mtagbench.data import load_dataset
 from mtagbench.data.readers.misa import SPLIT_VIDEOS, read_misa_pickle, video_id
-from mtagbench.errors import DataError
+from mtagbench.errors import ConfigError, DataError
 
 VOCAB = {"<unk>": 0, "<pad>": 1, "good": 2, "movie": 3, "bad": 4, "plot": 5}
 SMALL_SPLITS = {"train": ("vidA", "vidB"), "valid": ("vidC",), "test": ("vidD",)}
@@ -217,6 +217,24 @@ def test_unknown_video(tmp_path):
         read_small(folder)
 
     assert "['vidZ']" in str(error.value)
+
+
+def test_empty_pickle(tmp_path):
+    folder = write_files(tmp_path, records=[])
+
+    with pytest.raises(DataError) as error:
+        read_small(folder)
+
+    assert "empty" in str(error.value)
+
+
+def test_split_videos_overlap(tmp_path):
+    folder = write_files(tmp_path)
+
+    with pytest.raises(ConfigError) as error:
+        read_misa_pickle(folder, split_videos={"train": ("vidA",), "valid": ("vidA",), "test": ()})
+
+    assert "'vidA'" in str(error.value)
 
 
 def test_missing_files_message(tmp_path):

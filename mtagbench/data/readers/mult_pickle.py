@@ -21,8 +21,8 @@ takes every size from the arrays. Each sequence is zero-padded at the front. The
 
 Step 1 runs before step 3 on purpose: an audio frame whose every value is -inf at the front of a
 sequence becomes a zero row and is stripped as padding, because no stored length distinguishes it
-from padding and every published loader reads that frame as zeros too. Inside a sequence such a frame is a
-zero row and is kept.
+from padding and every published loader reads that frame as zeros too. Inside a sequence such a
+frame is a zero row and is kept.
 
 In aligned files all modalities share one time axis, so one padding length is stripped from all of
 them: the smallest leading-zero count over the modalities. A real first word whose vision features are
@@ -54,7 +54,7 @@ MODALITIES = ("text", "audio", "vision")
 """Modality keys of the MulT layout, in the order models see them."""
 
 NEG_INF_AS_ZERO = frozenset({"audio"})
-"""Modalities whose -inf values are read as 0 (COVAREP writes -inf, for example log energy of silence)."""
+"""Modalities whose -inf values are read as 0; the audio of MulT's CMU-MOSI files contains -inf."""
 
 LabelConverter = Callable[[np.ndarray, str], np.ndarray]
 """``convert(labels, where) -> float32 (N, num_labels)``; ``where`` names the file and split for errors."""
