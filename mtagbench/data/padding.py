@@ -1,7 +1,7 @@
 """Recovering real sequence lengths from left-padded fixed-length arrays.
 
 The MulT pickles store every sequence zero-padded at the front to a fixed length and store no lengths.
-The only padding that can be told apart from data is therefore the run of all-zero rows before the
+The only padding that can be distinguished from data is therefore the run of all-zero rows before the
 first row with a non-zero value. Zero rows after that row are data (for example silent audio frames)
 and are kept; masking every all-zero row, as the published MTAG code does, drops them.
 """

@@ -55,8 +55,16 @@ def _allowed_globals() -> dict[tuple[str, str], Any]:
         for name, value in (
             ("set", set),
             ("frozenset", frozenset),
-            ("complex", complex),
+            ("list", list),
+            ("dict", dict),
+            ("tuple", tuple),
+            ("bytes", bytes),
             ("bytearray", bytearray),
+            ("str", str),
+            ("int", int),
+            ("float", float),
+            ("complex", complex),
+            ("bool", bool),
             ("slice", slice),
         ):
             allowed[(builtins_module, name)] = value
@@ -89,9 +97,9 @@ class SafeUnpickler(pickle.Unpickler):
         found = _ALLOWED.get((module, name))
         if found is None:
             raise UnsafePickleError(
-                f"{self.source}: refusing to unpickle global '{module}.{name}'. Dataset pickles may "
-                f"contain only NumPy arrays, NumPy scalars and builtin containers; re-save the data "
-                f"with NumPy arrays only, or check where the file came from"
+                f"{self.source}: the pickle references global '{module}.{name}', which is not allowed. "
+                f"Dataset pickles may contain only NumPy arrays, NumPy scalars and builtin containers. "
+                f"Re-save the data with NumPy arrays only, or check where the file came from"
             )
         return found
 
@@ -99,13 +107,15 @@ class SafeUnpickler(pickle.Unpickler):
         """Stand in for ``_codecs.encode``, which protocol 0 to 2 pickles use to store ``bytes``."""
         if not isinstance(text, str) or encoding.lower().replace("_", "-") not in _LATIN1_NAMES:
             raise UnsafePickleError(
-                f"{self.source}: refusing to call _codecs.encode with encoding {encoding!r}; "
-                f"pickles may encode bytes only as latin1"
+                f"{self.source}: the pickle calls _codecs.encode with encoding {encoding!r}, which is not "
+                f"allowed. Pickles may encode bytes only as latin1"
             )
         return text.encode("latin1")
 
     def persistent_load(self, pid: Any) -> Any:
-        raise UnsafePickleError(f"{self.source}: refusing to unpickle persistent id {pid!r}")
+        raise UnsafePickleError(
+            f"{self.source}: the pickle references persistent id {pid!r}, which is not allowed"
+        )
 
 
 def loads(data: bytes, *, source: str = "<bytes>") -> Any:
@@ -145,7 +155,9 @@ def _load_stream(file: BinaryIO, source: str) -> Any:
     except UnsafePickleError:
         raise
     except EOFError as error:
-        raise DataError(f"{source}: the pickle is truncated (the file ends early); download it again") from error
+        raise DataError(
+            f"{source}: the pickle is truncated (the file ends early); download it again"
+        ) from error
     except (pickle.UnpicklingError, ValueError, TypeError, AttributeError, LookupError, MemoryError,
             RecursionError) as error:
         raise DataError(

@@ -11,7 +11,7 @@ Files, all in one folder:
 * ``vocab.json``: ``{word: id}`` for the rows of the table.
 
 The visual and acoustic features are averaged over each word's time span, so the three modalities
-share one time axis of ``L`` steps (``aligned=True``). The file holds no timestamps. The text modality
+share one time axis of ``L`` steps (``aligned=True``). The file contains no timestamps. The text modality
 is the GloVe row of each word id; the words are kept on each sample for display.
 
 The reader checks that every word id is a row of the table and that ``vocab.json`` maps each word back
@@ -37,7 +37,7 @@ from mtagbench.data.readers.reader_options import reject_options
 from mtagbench.data.registry import register_dataset
 from mtagbench.data.safe_pickle import load_pickle
 from mtagbench.data.sample import SPLITS, MultimodalDataset, Sample
-from mtagbench.errors import DataError
+from mtagbench.errors import ConfigError, DataError
 
 SPLIT_VIDEOS: dict[str, tuple[str, ...]] = {
     "train": ("X3j2zQgwYgE", "ZAIRrfG22O0", "ZUXBRvtny7o", "aiEXnCPZubE", "atnd_PF-Lbs", "bOL9jKpeJRs"),
@@ -70,14 +70,16 @@ def read_misa_pickle(
     """Read ``dev.pkl``, ``glove_embeddings.npy`` and ``vocab.json`` from ``directory``.
 
     Args:
-        directory: Folder that holds the three files.
+        directory: Folder that contains the three files.
         dataset_name: Name given to the dataset.
-        split_videos: Split name to the video ids it holds; every video in ``dev.pkl`` must be listed.
+        split_videos: Split name to the video ids of that split; every video in ``dev.pkl`` must be listed.
 
     Returns:
         A word-aligned dataset with modalities ``text`` (300), ``audio`` (74) and ``vision`` (47).
 
     Raises:
+        ConfigError: If ``split_videos`` names a split other than train, valid and test, or lists a
+            video twice.
         DataError: If a file is missing, unsafe or corrupt, an array has the wrong shape or non-finite
             values, a word id is outside the table, the vocabulary does not match the word ids, or a
             video is not in ``split_videos``.
@@ -89,8 +91,10 @@ def read_misa_pickle(
     records = load_pickle(pickle_path)
     if not isinstance(records, list):
         raise DataError(f"{pickle_path}: expected a list of segments, found {type(records).__name__}")
+    if not records:
+        raise DataError(f"{pickle_path}: the list of segments is empty")
 
-    split_of_video = {video: split for split, videos in split_videos.items() for video in videos}
+    split_of_video = _split_of_video(split_videos)
     splits: dict[str, list[Sample]] = {split: [] for split in SPLITS}
     sizes: dict[str, int] = {}
     vocab_check = _VocabCheck(vocab, pickle_path)
@@ -121,14 +125,26 @@ def read_misa_pickle(
         name=dataset_name,
         task="regression",
         splits=splits,
-        feature_sizes={
-            "text": int(table.shape[1]),
-            "audio": sizes.get("audio", 74),
-            "vision": sizes.get("vision", 47),
-        },
+        feature_sizes={"text": int(table.shape[1]), "audio": sizes["audio"], "vision": sizes["vision"]},
         source=str(pickle_path),
         aligned=True,
     )
+
+
+def _split_of_video(split_videos: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    unknown = sorted(set(split_videos) - set(SPLITS))
+    if unknown:
+        raise ConfigError(f"split_videos has unknown splits {unknown}; use {list(SPLITS)}")
+
+    split_of_video: dict[str, str] = {}
+    for split, videos in split_videos.items():
+        for video in videos:
+            if video in split_of_video:
+                raise ConfigError(
+                    f"split_videos lists video {video!r} in both {split_of_video[video]!r} and {split!r}"
+                )
+            split_of_video[video] = split
+    return split_of_video
 
 
 def _read_embedding_table(path: Path) -> np.ndarray:
@@ -218,7 +234,9 @@ def _step_features(value: Any, modality: str, length: int, where: str, sizes: di
     name = "acoustic" if modality == "audio" else "visual"
     if not isinstance(value, np.ndarray) or value.ndim != 2 or value.dtype.kind not in "fiu":
         shape = getattr(value, "shape", type(value).__name__)
-        raise DataError(f"{where}: {name} ({modality}) must be a 2-D float array (steps, features), found {shape}")
+        raise DataError(
+            f"{where}: {name} ({modality}) must be a 2-D float array (steps, features), found {shape}"
+        )
     if value.shape[0] != length:
         raise DataError(
             f"{where}: {name} ({modality}) has {value.shape[0]} steps but there are {length} word ids; "

@@ -20,9 +20,9 @@ takes every size from the arrays. Each sequence is zero-padded at the front. The
 3. strips the leading all-zero rows of each sample and modality (see :mod:`mtagbench.data.padding`).
 
 Step 1 runs before step 3 on purpose: an audio frame whose every value is -inf at the front of a
-sequence becomes a zero row and is stripped as padding. No stored length could tell it apart from
-padding, and every published loader sees that frame as zeros too. Inside a sequence such a frame is a
-zero row and is kept.
+sequence becomes a zero row and is stripped as padding, because no stored length distinguishes it
+from padding and every published loader reads that frame as zeros too. Inside a sequence such a
+frame is a zero row and is kept.
 
 In aligned files all modalities share one time axis, so one padding length is stripped from all of
 them: the smallest leading-zero count over the modalities. A real first word whose vision features are
@@ -54,14 +54,14 @@ MODALITIES = ("text", "audio", "vision")
 """Modality keys of the MulT layout, in the order models see them."""
 
 NEG_INF_AS_ZERO = frozenset({"audio"})
-"""Modalities whose -inf values are read as 0 (COVAREP writes -inf, for example log energy of silence)."""
+"""Modalities whose -inf values are read as 0; the audio of MulT's CMU-MOSI files contains -inf."""
 
 LabelConverter = Callable[[np.ndarray, str], np.ndarray]
 """``convert(labels, where) -> float32 (N, num_labels)``; ``where`` names the file and split for errors."""
 
 MULT_HOW_TO_GET = (
     "MulT's processed CMU-MOSI pickles are linked from the 'Datasets' section of the README of the MulT "
-    "repository, https://github.com/yaohungt/Multimodal-Transformer (a Dropbox folder that also holds "
+    "repository, https://github.com/yaohungt/Multimodal-Transformer (a Dropbox folder that also contains "
     "MOSEI and IEMOCAP). mtagbench does not download them: copy mosi_data_noalign.pkl (unaligned) or "
     "mosi_data.pkl (word-aligned) into the data folder yourself."
 )
@@ -254,7 +254,8 @@ def _labels_array(value: Any, num_samples: int, where: str, convert_labels: Labe
     labels = np.asarray(convert_labels(value, where), dtype=np.float32)
     if labels.ndim != 2 or labels.shape[0] != num_samples:
         raise DataError(
-            f"{where}: converted labels have shape {tuple(labels.shape)}, expected ({num_samples}, num_labels)"
+            f"{where}: converted labels have shape {tuple(labels.shape)}, "
+            f"expected ({num_samples}, num_labels)"
         )
     return labels
 
@@ -321,7 +322,9 @@ def _make_ids_unique(splits: dict[str, list[Sample]], source: str) -> None:
                     id=f"{sample.id}#{count}", features=sample.features, label=sample.label
                 )
     if repeated:
-        logger.warning("%s: %d sample ids repeat an earlier id; a #N suffix was added to them", source, repeated)
+        logger.warning(
+            "%s: %d sample ids repeat an earlier id; a #N suffix was added to them", source, repeated
+        )
 
 
 @register_dataset(

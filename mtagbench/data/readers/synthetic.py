@@ -18,8 +18,8 @@ Generative rule, per sample (all draws independent unless stated):
   ``0.5 / L_v`` away). Otherwise ``k_v`` is drawn uniformly from the vision steps at least 0.3 away.
   ``g`` is +1 when the relative times differ by at most 0.1 (:data:`CO_OCCURRENCE_WINDOW`), else -1.
 * Arousal ``a`` uniform in [0.5, 1.5], added to audio feature 0 of every frame.
-* Silence: each audio frame after the first is, with probability 0.05, set to -inf in all features;
-  the reader turns it into a zero row inside the sequence and keeps it.
+* Silence: each audio frame after the first is, with probability 0.05, set to -inf in all features.
+  The reader turns it into a zero row inside the sequence and keeps it.
 * Label: ``y = clip(p + 1.5 * a * g + e, -3, 3)`` with ``e`` Gaussian, standard deviation 0.1.
 
 Text alone shows ``p`` and the cue but not ``g`` or ``a``. Those are independent of the text, and
@@ -93,7 +93,7 @@ def generate_synthetic_layout(
         num_test: Number of test samples.
 
     Returns:
-        ``(layout, lengths)``: ``layout[split]`` holds ``text``, ``audio``, ``vision``, ``labels`` and
+        ``(layout, lengths)``: ``layout[split]`` contains ``text``, ``audio``, ``vision``, ``labels`` and
         ``id`` arrays as in a MulT pickle; ``lengths[split][modality]`` is the int64 ``(N,)`` array of
         generated sequence lengths.
     """
@@ -130,7 +130,8 @@ def _generate_split(
 
 def _generate_sample(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], float]:
     length = {
-        modality: int(rng.integers(low, high, endpoint=True)) for modality, (low, high) in LENGTH_RANGES.items()
+        modality: int(rng.integers(low, high, endpoint=True))
+        for modality, (low, high) in LENGTH_RANGES.items()
     }
     features = {
         modality: rng.normal(0.0, NOISE_STD, size=(length[modality], dim)).astype(np.float32)
