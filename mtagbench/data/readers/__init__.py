@@ -1,3 +1,3 @@
 """Built-in dataset readers; importing this package registers them."""
 
-from mtagbench.data.readers import misa, mult_pickle, synthetic  # noqa: F401
+from mtagbench.data.readers import iemocap, misa, mult_pickle, synthetic  # noqa: F401
