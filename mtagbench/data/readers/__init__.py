@@ -1,3 +1,3 @@
 """Built-in dataset readers; importing this package registers them."""
 
-from mtagbench.data.readers import synthetic  # noqa: F401
+from mtagbench.data.readers import csd, mmsa, synthetic_iemocap  # noqa: F401
