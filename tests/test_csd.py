@@ -13,14 +13,14 @@ from mtagbench.errors import ConfigError, DataError
 VOCAB = {"<unk>": 0, "<pad>": 1, "good": 2, "movie": 3, "bad": 4}
 EMBEDDINGS = np.arange(5 * 3, dtype=np.float32).reshape(5, 3)
 
-# Two videos. Segment intervals and their words (sp marks silence).
+# Three videos: segment intervals with their labels, and word rows (sp marks silence).
 LABELS = {
     "vidA": ([[0.0, 2.0], [2.0, 4.0], [4.0, 5.0]], [[1.5], [-2.0], [0.0]]),
     "vidB": ([[10.0, 12.0]], [[3.0]]),
     "vidC": ([[0.0, 1.0]], [[-1.0]]),
 }
 WORDS = {
-    # 'sp' inside segment 0, 'zzz' unknown, the last word inside segment 1; segment 2 has only 'sp'.
+    # In vidA, segment 0 has 'good', 'sp' and the unknown 'zzz', segment 1 has 'bad', and segment 2 only 'sp'.
     "vidA": ([[0.0, 0.5], [0.5, 1.0], [1.0, 1.9], [2.0, 3.0], [4.2, 4.8]], [b"good", b"sp", b"zzz", b"bad", b"sp"]),
     "vidB": ([[10.1, 10.5], [10.5, 11.0], [11.5, 12.5]], [b"movie", b"good", b"bad"]),
     "vidC": ([[0.2, 0.4]], [b"movie"]),

@@ -122,8 +122,7 @@ def _print_report(console: Console, report: InspectReport) -> None:
         table.add_column("statistic")
         table.add_column("value", justify="right")
         for name, value in report.labels.items():
-            text = value if isinstance(value, str) else (f"{value:.0f}" if float(value).is_integer() else f"{value:.3f}")
-            table.add_row(name, text)
+            table.add_row(name, _format_value(value))
         console.print(table)
 
     if report.files:
@@ -139,3 +138,11 @@ def _print_report(console: Console, report: InspectReport) -> None:
 
     for note in report.notes:
         console.print(note, highlight=False, markup=False)
+
+
+def _format_value(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    if float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.3f}"

@@ -56,7 +56,7 @@ class FileInfo:
 
 @dataclass
 class InspectReport:
-    """What ``mtagbench data inspect`` prints.
+    """Summary printed by ``mtagbench data inspect``.
 
     Attributes:
         target: The path or dataset name inspected.
@@ -94,7 +94,7 @@ def detect_format(path: str | Path) -> str:
     if is_converted_dir(path):
         return CONVERTED
     if path.is_dir():
-        raise DataError(f"{path}: a folder is inspected only when it holds a converted dataset (manifest.json)")
+        raise DataError(f"{path}: folder without manifest.json; pass a dataset file, a converted folder or a dataset name with --data-dir")
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head == HDF5_SIGNATURE:
@@ -279,7 +279,7 @@ def _inspect_misa(content: list) -> InspectReport:
             stats.nonfinite += _count_nonfinite(array)
         labels.append(np.asarray(label, dtype=np.float64).reshape(-1))
     report.labels = _regression_stats(np.concatenate(labels))
-    report.notes.append("A MISA pickle holds one split; text is word ids, so its feature size is shown as 1.")
+    report.notes.append("A MISA pickle contains one split. Its text is word ids, so its feature size is shown as 1.")
     return report
 
 

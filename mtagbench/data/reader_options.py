@@ -1,7 +1,7 @@
 """Reader options from the command line: ``--name value`` pairs matched to a reader's keyword parameters.
 
 A reader is ``reader(directory, *, option: type = default, ...)``. Each value is converted with the
-parameter's annotation by :func:`mtagbench.options.convert_value`; an option whose annotation is a
+parameter's annotation by :func:`mtagbench.options.convert_value`. An option whose annotation is a
 ``tuple`` may be repeated, and its values are collected in order.
 """
 

@@ -42,7 +42,7 @@ def temporal_types_from_times(
         device when that is a tensor, else on the CPU.
 
     Raises:
-        ValueError: If an input is not ``(N, 2)``, holds NaN or inf, or has an end before its start.
+        ValueError: If an input is not ``(N, 2)``, contains NaN or inf, or has an end before its start.
     """
     source = _as_intervals(source_times, "source_times")
     target = _as_intervals(target_times, "target_times").to(source.device)

@@ -1,6 +1,6 @@
 """CMU-MultimodalSDK computational sequences (``.csd``, HDF5) and the ``mosi-csd`` dataset.
 
-A ``.csd`` file holds one root group, whose name differs between files, with
+A ``.csd`` file contains one root group, whose name differs between files, with
 ``<root>/data/<video>/features`` ``(rows, dim)`` and ``<root>/data/<video>/intervals`` ``(rows, 2)``
 start and end seconds, plus a ``<root>/metadata`` group of strings. A labels sequence has one row per
 opinion segment; every other sequence is cut into those segments by keeping, per segment, the rows whose
@@ -198,7 +198,7 @@ def find_embedding_table(directory: Path, embeddings: str = "", vocab: str = "")
 
     Raises:
         ConfigError: If only one of ``embeddings`` and ``vocab`` is given.
-        DataError: If no folder holds both files.
+        DataError: If no folder contains both files.
     """
     if bool(embeddings) != bool(vocab):
         raise ConfigError("pass both --embeddings PATH and --vocab PATH, or neither")

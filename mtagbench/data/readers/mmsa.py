@@ -12,9 +12,8 @@ Padding is on the right. Some published files hold non-zero values past a sample
 the rows kept come from the stored lengths, never from zero rows. The text length is the sum of the
 ``text_bert`` attention mask when ``text_bert`` is present, else the full padded length ``L``.
 
-Each dataset reads one registered file name (``unaligned_50.pkl``); the word-aligned variant of MMSA
-(``aligned_50.pkl``) has the same layout and can be read by renaming it or through
-:func:`read_mmsa_pickle`.
+Each dataset reads one registered file name, ``unaligned_50.pkl``. MMSA's word-aligned variant
+(``aligned_50.pkl``) has the same layout, so :func:`read_mmsa_pickle` reads it too.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``synthetic-iemocap``: a seeded, generated stand-in for IEMOCAP's four-emotion task.
 
-It has IEMOCAP's feature sizes (text 300, audio 74, vision 35), short unaligned sequences of different
-lengths per modality, time stamps for every step, and one-hot labels over Neutral, Happy, Sad, Angry
-drawn with the class frequencies of the real IEMOCAP training split (735, 954, 338 and 690 of 2717
-utterances, one emotion per utterance).
+It has IEMOCAP's feature sizes (text 300, audio 74, vision 35) and short unaligned sequences whose
+lengths differ per modality, with time stamps for every step. Labels are one-hot over Neutral, Happy,
+Sad, Angry, drawn with the class frequencies of the real IEMOCAP training split (735, 954, 338 and 690
+of 2717 utterances, one emotion per utterance).
 
 The emotion is recoverable only from a cross-modal event: the text cue of the true emotion is placed on
 one word, and its audio and vision cues on the frames that overlap that word in time. Each sample also
