@@ -197,3 +197,14 @@ def test_real_mosi_csd(real_data_dir):
     assert len(stats.unknown_types) == 429
     assert "429 types" in dataset.source
     assert dataset.feature_sizes == {"text": 300}
+
+
+def test_real_valid_matches_misa_pickle(real_data_dir):
+    from mtagbench.data.safe_pickle import load_pickle
+
+    dataset, _ = load_mosi_csd(real_data_dir / "mosi-csd")
+    ours = {sample.id: float(sample.label[0]) for sample in dataset.splits["valid"]}
+    theirs = {segment_id: float(label.reshape(-1)[0]) for _, label, segment_id in load_pickle(real_data_dir / "mosi-misa-dev" / "dev.pkl")}
+
+    assert set(ours) == set(theirs)
+    assert max(abs(ours[key] - theirs[key]) for key in ours) < 1e-5

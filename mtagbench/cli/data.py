@@ -72,8 +72,12 @@ def _inspect_target(target: str, data_dir: Path | None, args: list[str]) -> list
     from mtagbench.data.locate import find_data_dir
     from mtagbench.data.registry import get_dataset_spec, load_dataset
 
+    from mtagbench.data.converted import is_converted_dir
+    from mtagbench.data.registry import list_datasets
+
     path = Path(target).expanduser()
-    if path.exists():
+    registered = {spec.name for spec in list_datasets()}
+    if path.is_file() or is_converted_dir(path) or (path.exists() and target not in registered):
         return [inspect_file(path)]
 
     spec = get_dataset_spec(target)
