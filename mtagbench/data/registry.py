@@ -99,7 +99,8 @@ def load_dataset(name: str, data_dir: str | Path | None = None, **options: Any) 
     """Read the dataset registered as ``name`` and validate every sample.
 
     Args:
-        name: Registered dataset name (see ``mtagbench datasets``).
+        name: Registered dataset name (see ``mtagbench datasets``), or the path of a folder written by
+            ``mtagbench data convert`` (one holding ``manifest.json``), which is read as it is.
         data_dir: Folder that holds the dataset's files; see :func:`mtagbench.data.locate.find_data_dir`
             for the search order when it is None.
         **options: Reader options, for example ``seed`` for a generated dataset.
@@ -108,7 +109,15 @@ def load_dataset(name: str, data_dir: str | Path | None = None, **options: Any) 
         ConfigError: For an unknown dataset name.
         DataError: For missing files or invalid contents.
     """
+    from mtagbench.data.converted import is_converted_dir, read_converted
     from mtagbench.data.locate import find_data_dir
+
+    if is_converted_dir(name):
+        if options:
+            raise ConfigError(f"a converted dataset folder takes no reader options, got {sorted(options)}")
+        dataset = read_converted(name)
+        dataset.validate()
+        return dataset
 
     spec = get_dataset_spec(name)
     directory = None if spec.generated else find_data_dir(spec, data_dir)

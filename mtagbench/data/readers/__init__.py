@@ -1,3 +1,11 @@
 """Built-in dataset readers; importing this package registers them."""
 
-from mtagbench.data.readers import iemocap, misa, mult_pickle, synthetic  # noqa: F401
+from mtagbench.data.readers import (  # noqa: F401
+    csd,
+    iemocap,
+    misa,
+    mmsa,
+    mult_pickle,
+    synthetic,
+    synthetic_iemocap,
+)
