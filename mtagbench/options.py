@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from mtagbench.errors import ConfigError
@@ -46,6 +46,32 @@ def build_options(options_class: type[OptionsT], values: Mapping[str, Any], owne
         return options_class(**converted)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"invalid options for {owner}: {error}") from None
+
+
+def parse_option_args(args: Sequence[str]) -> dict[str, list[str]]:
+    """Parse ``--name value``, ``--name=value`` and bare ``--flag`` tokens; repeats accumulate.
+
+    Raises:
+        ConfigError: For a token that is not an option name, such as a stray positional value.
+    """
+    parsed: dict[str, list[str]] = {}
+    tokens = list(args)
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if not token.startswith("--") or token == "--":
+            raise ConfigError(f"unexpected argument {token!r}; options take the form --name value")
+        name, has_value, value = token[2:].partition("=")
+        if not has_value:
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is None or following.startswith("--"):
+                value = "true"
+            else:
+                value = following
+                index += 1
+        parsed.setdefault(name.replace("-", "_"), []).append(value)
+        index += 1
+    return parsed
 
 
 def convert_value(value: Any, annotation: Any, where: str) -> Any:

@@ -13,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mtagbench.cli.app import app
-from mtagbench.cli.extra_options import parse_extra_args, split_options
+from mtagbench.cli.extra_options import split_options
 from mtagbench.data.locate import find_data_dir
 from mtagbench.data.registry import get_dataset_spec, list_datasets, load_dataset
 from mtagbench.errors import DataError
-from mtagbench.options import describe_options
+from mtagbench.options import describe_options, parse_option_args
 from mtagbench.registry import get_model_spec, list_models
 from mtagbench.training import TrainConfig, run_experiment
 
@@ -100,9 +100,9 @@ def run(
     model_spec = get_model_spec(model)
     dataset_spec = get_dataset_spec(dataset) if not Path(dataset).is_dir() else None
     model_options, reader_options = (
-        split_options(parse_extra_args(ctx.args), model_spec, dataset_spec)
+        split_options(parse_option_args(ctx.args), model_spec, dataset_spec)
         if dataset_spec is not None
-        else (parse_extra_args(ctx.args), {})
+        else (parse_option_args(ctx.args), {})
     )
     config = TrainConfig(
         epochs=epochs,
