@@ -184,18 +184,19 @@ def render_ablation_markdown(dataset: str, model: str, task: str, rows: Sequence
         "",
         "Each row changes one axis of the full model: mean ± sample standard deviation over seeds of the "
         "test metrics of the epoch selected on validation. Accuracies and F1 scores are in percent. "
-        "The full model is trained once and is the reference for every axis.",
+        "The full model is trained once and is the reference for every axis. The MTAG paper's Table 5 "
+        "reports validation-set numbers, so its values are not directly comparable with these test numbers.",
     ]
     groups = list(dict.fromkeys(cell.group for cell, _ in rows))
     for group in groups:
         members = [(cell, row) for cell, row in rows if cell.group == group]
         labels = [cell.label for cell, _ in members]
         lines += ["", f"## {group.capitalize()}", ""]
-        lines += measured_table([row for _, row in members], metrics, [("variant", labels)])
+        lines += measured_table([row for _, row in members], metrics, [("variant", labels, False)])
     lines += [""] + [f"- {text}" for text in fmt.legend_lines(metrics)]
     lines += ["", "Commands that reproduce each row:", ""]
     for cell, row in rows:
-        lines.append(f"- {cell.group}, {cell.label}: `{row.command}`")
+        lines.append(f"- {cell.label}: `{row.command}`")
     return "\n".join(lines) + "\n"
 
 

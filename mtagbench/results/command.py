@@ -11,6 +11,12 @@ from mtagbench.training.config import TrainConfig
 # Training settings with a ``run`` option, in the order they are written.
 RUN_TRAINING_OPTIONS = ("epochs", "batch_size", "lr", "weight_decay", "lr_patience", "grad_clip", "loss")
 
+# Names that `run` reads itself; a model or reader option of the same name cannot be passed to it.
+RUN_OPTION_NAMES = frozenset(
+    {"dataset", "data_dir", "modalities", "class_weights", "seed", "seeds", "device", "out", "runs", "resume", "overwrite"}
+    | set(RUN_TRAINING_OPTIONS)
+)
+
 
 def format_option_value(value: Any) -> str:
     """Return ``value`` as the command line spells it: ``true``/``false``, ``none``, comma-joined tuples."""
@@ -67,6 +73,9 @@ def run_command(config: Mapping[str, Any], seeds: Iterable[int] | None = None) -
     tokens += option_tokens(dataset.get("options", {}))
 
     command = shlex.join(tokens)
+    shadowed = sorted(RUN_OPTION_NAMES & {*config["options"], *dataset.get("options", {})})
+    if shadowed:
+        command += f"  # option {shadowed[0]!r} of the model or reader is shadowed by the run option of that name"
     lr_factor = training.get("lr_factor", TrainConfig.lr_factor)
     if lr_factor != TrainConfig.lr_factor:
         command += f"  # trained with lr_factor={lr_factor}, which `run` cannot set"

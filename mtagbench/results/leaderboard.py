@@ -203,15 +203,17 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right:
     return [cells(headers), rule, *(cells(row) for row in rows)]
 
 
-def measured_table(rows: Sequence[MeasuredRow], metrics: Sequence[str], first: Sequence[tuple[str, list[str]]]) -> list[str]:
-    """Return the Markdown lines of measured rows, led by the given ``(header, values)`` columns."""
-    headers = [header for header, _ in first] + ["model", "config", "modalities", "seeds"]
+def measured_table(
+    rows: Sequence[MeasuredRow], metrics: Sequence[str], first: Sequence[tuple[str, list[str], bool]]
+) -> list[str]:
+    """Return the Markdown lines of measured rows, led by ``(header, values, right-aligned)`` columns."""
+    headers = [header for header, _, _ in first] + ["model", "config", "modalities", "seeds"]
     headers += [fmt.label(name) for name in metrics] + ["parameters", "epoch s (median)", "hardware"]
-    right = [True] * len(first) + [False, False, False, True] + [True] * len(metrics) + [True, True, False]
+    right = [flag for _, _, flag in first] + [False, False, False, True] + [True] * len(metrics) + [True, True, False]
     body = []
     for index, row in enumerate(rows):
         body.append(
-            [values[index] for _, values in first]
+            [values[index] for _, values, _ in first]
             + [row.model, f"`{row.config_hash}`", row.modalities, str(len(row.seeds))]
             + [fmt.format_summary(name, row.metrics[name]) if name in row.metrics else "n/a" for name in metrics]
             + [_format_parameters(row.parameters), fmt.format_seconds(row.epoch_seconds_median), row.hardware]
@@ -234,7 +236,7 @@ def render_markdown(board: Leaderboard) -> str:
         "",
     ]
     ranks = [str(index + 1) for index in range(len(board.measured))]
-    lines += measured_table(board.measured, board.metrics, [("rank", ranks)])
+    lines += measured_table(board.measured, board.metrics, [("rank", ranks, True)])
     lines += [""] + [f"- {text}" for text in fmt.legend_lines(board.metrics)]
     lines += ["", "Commands that reproduce each row:", ""]
     for rank, row in zip(ranks, board.measured):
