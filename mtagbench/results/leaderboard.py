@@ -1,9 +1,9 @@
 """Leaderboards: measured runs ranked per dataset, with paper numbers kept in a separate table.
 
-A leaderboard for dataset ``NAME`` has one measured row per model and configuration (config hash):
-mean ± sample standard deviation over seeds of every test metric, the seeds, parameters, median
-epoch seconds, hardware and the ``mtagbench run`` command that reproduces the row. Measured rows are
-ranked by the task's selection metric. Numbers copied from papers (``leaderboards/reported.csv``)
+A leaderboard for dataset ``NAME`` has one measured row per model and configuration (config hash).
+A row shows the mean ± sample standard deviation over seeds of every test metric, the seeds, the
+parameters, the median epoch seconds, the hardware and the ``mtagbench run`` command that reproduces
+it. Measured rows are ranked by the task's selection metric. Numbers copied from papers (``leaderboards/reported.csv``)
 appear in their own table and never receive a rank.
 
 The output depends only on the stored runs and the reported file: no rendering time, sorted rows
@@ -133,7 +133,12 @@ def rank_rows(rows: Sequence[MeasuredRow], metric: str, lower_is_better: bool) -
         summary = row.metrics.get(metric)
         mean = math.nan if summary is None else summary.mean
         missing = math.isnan(mean)
-        value = 0.0 if missing else (mean if lower_is_better else -mean)
+        if missing:
+            value = 0.0
+        elif lower_is_better:
+            value = mean
+        else:
+            value = -mean
         return missing, value, row.model, row.config_hash
 
     return sorted(rows, key=key)
@@ -142,7 +147,7 @@ def rank_rows(rows: Sequence[MeasuredRow], metric: str, lower_is_better: bool) -
 def read_reported(path: str | Path, dataset: str) -> list[ReportedRow]:
     """Read the reported rows whose ``datasets`` column lists ``dataset``.
 
-    The file is long-format CSV with the columns of :data:`REPORTED_COLUMNS`; ``datasets`` holds the
+    The file is long-format CSV with the columns of :data:`REPORTED_COLUMNS`; ``datasets`` contains the
     space-separated names of the registered datasets whose leaderboard shows the row.
 
     Raises:

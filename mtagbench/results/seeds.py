@@ -45,8 +45,8 @@ def run_seeds(
 ) -> list[RunResult]:
     """Call :func:`~mtagbench.training.run_experiment` once per seed, in the given order.
 
-    Each seed's run goes to its default folder under ``runs_root``; a folder that already holds the
-    completed run returns its stored results with ``skipped=True`` instead of training again.
+    Each seed's run goes to its default folder under ``runs_root``; a folder that already contains
+    the completed run returns its stored results with ``skipped=True`` instead of training again.
 
     Args:
         callback_factory: ``seed -> TrainingCallback`` for progress display.

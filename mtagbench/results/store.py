@@ -118,7 +118,7 @@ def index_runs(root: str | Path) -> list[dict[str, Any]]:
     """
     root = Path(root)
     if not root.is_dir():
-        raise ConfigError(f"runs folder {root} not found; pass --runs with the folder that holds the run folders")
+        raise ConfigError(f"runs folder {root} not found; pass --runs with the folder that contains the run folders")
 
     rows = []
     for config_path in sorted(root.rglob(run_folder.CONFIG_FILE)):
