@@ -190,7 +190,7 @@ def select_metrics(frame: pd.DataFrame, requested: Optional[Sequence[str]]) -> l
 
 
 def format_cell(value: Any) -> str:
-    if value is None:
+    if value is None or value is pd.NA:
         return "-"
     if isinstance(value, float):
         if math.isnan(value):

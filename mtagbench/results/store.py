@@ -50,6 +50,10 @@ BASE_COLUMNS = (
 )
 
 
+# Counts that an unfinished run lacks; they use pandas' nullable integer type instead of float.
+INTEGER_COLUMNS = ("seed", "epochs", "epochs_done", "best_epoch", "parameters")
+
+
 def flatten_metrics(metrics: Mapping[str, Any], prefix: str) -> dict[str, float]:
     """Return ``{prefix_name: value}``, joining nested names with ``_``; null values become NaN."""
     flat: dict[str, float] = {}
@@ -150,6 +154,8 @@ def load_runs(
     """
     rows = index_runs(root)
     frame = pd.DataFrame(rows, columns=_columns(rows))
+    for column in INTEGER_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
     if model is not None:
         frame = frame[frame["model"] == model]
     if dataset is not None:
