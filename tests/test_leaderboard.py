@@ -200,3 +200,38 @@ def test_leaderboard_command_writes_files(runs_root, reported_file, tmp_path):
     assert (tmp_path / "tiny.md").is_file()
     assert (tmp_path / "tiny.csv").is_file()
     assert json.dumps("PaperNet")[1:-1] in (tmp_path / "tiny.md").read_text()
+
+
+def write_multilabel_run(root, model, hidden, seed, f1_mean):
+    config = {
+        "architecture": model,
+        "options": {"hidden": hidden},
+        "task": "multilabel",
+        "dataset": {"name": "tiny-emotions", "fingerprint": "f" * 64, "modalities": ["text", "audio"], "options": {}},
+        "training": {**TrainConfig(seed=seed).__dict__},
+        "environment": {"device_name": "Test GPU"},
+        "command": ["mtagbench", "run", model],
+    }
+    run_dir = root / model / str(hidden) / f"seed-{seed}"
+    run_dir.mkdir(parents=True)
+    (run_dir / "config.json").write_text(json.dumps(config))
+    (run_dir / "history.json").write_text(json.dumps([{"epoch": 1, "epoch_seconds": 2.0}]))
+    test = {"f1_mean": f1_mean, "acc_mean": 0.5, "f1_happy": f1_mean}
+    results = {"complete": True, "best_epoch": 1, "valid": test, "test": test, "parameters": hidden}
+    (run_dir / "results.json").write_text(json.dumps(results))
+
+
+def test_multilabel_ranked_by_mean_f1(tmp_path):
+    write_multilabel_run(tmp_path, "low", 4, 0, 0.40)
+    write_multilabel_run(tmp_path, "high", 8, 0, 0.70)
+    write_multilabel_run(tmp_path, "high", 8, 1, 0.80)
+    board = build_leaderboard(load_runs(tmp_path), "tiny-emotions")
+    assert board.selection_metric == "f1_mean"
+    assert [row.model for row in board.measured] == ["high", "low"]
+    assert board.measured[0].metrics["f1_mean"].mean == pytest.approx(0.75)
+
+    markdown = render_markdown(board)
+    assert "Ranked by test f1_mean (higher is better)" in markdown
+    assert "| 1 | high |" in markdown
+    assert "75.0 ± 7.1" in markdown
+    assert "Test GPU" in markdown
