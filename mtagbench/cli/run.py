@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.console import Console
@@ -14,9 +14,10 @@ from rich.table import Table
 
 from mtagbench.cli.app import app
 from mtagbench.cli.extra_options import split_options
+from mtagbench.cli.list_options import SeedsCommand
 from mtagbench.data.locate import find_data_dir
 from mtagbench.data.registry import get_dataset_spec, list_datasets, load_dataset
-from mtagbench.errors import DataError
+from mtagbench.errors import ConfigError, DataError
 from mtagbench.options import describe_options, parse_option_args
 from mtagbench.registry import get_model_spec, list_models
 from mtagbench.training import TrainConfig, run_experiment
@@ -68,7 +69,7 @@ def results_table(title: str, valid: dict[str, float], test: dict[str, float]) -
     return table
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(cls=SeedsCommand, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context,
     model: str = typer.Argument(..., help="Registered model name; see `mtagbench models`."),
@@ -84,6 +85,9 @@ def run(
     loss: str = typer.Option("l1", help="Regression loss: l1 or smooth_l1."),
     class_weights: bool = typer.Option(False, help="Multilabel tasks: weight classes by inverse train frequency."),
     seed: int = typer.Option(0, help="Seed for initialisation, shuffling and dropout."),
+    seeds: Optional[List[int]] = typer.Option(
+        None, help="Several seeds, e.g. --seeds 0 1 2 3 4: one run each, then mean and std; replaces --seed."
+    ),
     device: str = typer.Option("auto", help="auto, cpu or cuda[:N]."),
     out: Optional[Path] = typer.Option(
         None, help="Run folder. Default: RUNS/<dataset>/<model>/<config hash>/seed-<seed>."
@@ -123,6 +127,14 @@ def run(
             data = data.select_modalities([m.strip() for m in modalities.split(",") if m.strip()])
     sizes = ", ".join(f"{split} {len(samples)}" for split, samples in data.splits.items())
     console.print(f"dataset [bold]{data.name}[/]: {sizes}; modalities {dict(data.feature_sizes)}")
+
+    if seeds:
+        from mtagbench.cli.results import run_many_seeds
+
+        if out is not None:
+            raise ConfigError("--out names one run folder; with --seeds the runs go under --runs")
+        run_many_seeds(model, data, config, seeds, model_options, runs, resume, overwrite, reader_options)
+        return
 
     with Progress(
         TextColumn("{task.description}"),
