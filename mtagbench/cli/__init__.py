@@ -17,6 +17,7 @@ from mtagbench.errors import MtagbenchError
 
 # Importing a command module registers its commands.
 from mtagbench.cli import run  # noqa: E402,F401
+from mtagbench.cli import zoo  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 

@@ -29,6 +29,7 @@ from huggingface_hub.file_download import repo_folder_name
 
 from mtagbench.errors import HubError
 from mtagbench.hub.hashing import is_commit_hash
+from mtagbench.io import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
@@ -252,6 +253,17 @@ def cached_commit(settings: HubSettings, repo_id: str, revision: str) -> str | N
         return None
     commit = ref.read_text(encoding="utf-8").strip()
     return commit if is_commit_hash(commit) else None
+
+
+def record_ref(settings: HubSettings, repo_id: str, revision: str, commit: str) -> None:
+    """Store in the cache that ``revision`` (a branch or tag) points at ``commit``, as ``hf_hub_download`` does.
+
+    Downloads pinned to a commit hash do not write ``refs``, so without this an offline pull of
+    ``ORG/NAME@main`` could not find the snapshot.
+    """
+    if is_commit_hash(revision):
+        return
+    atomic_write_text(repo_storage(settings, repo_id) / "refs" / revision, commit)
 
 
 def cached_file(settings: HubSettings, repo_id: str, filename: str, commit: str) -> Path | None:

@@ -156,6 +156,7 @@ def pull_repo(repo_id: str, revision: str = client.DEFAULT_BRANCH) -> PulledChec
             verified[filename] = sha256_file(path)
         folder = path.parent
     assert folder is not None
+    client.record_ref(settings, repo_id, revision, commit)
     return PulledCheckpoint(folder=folder, repo_id=repo_id, commit=commit, sha256=verified)
 
 
