@@ -6,7 +6,7 @@ files, read repository information and file listings, and download files:
 - ``POST /api/repos/create`` (409 with the repo ``url`` when it exists)
 - ``POST /api/validate-yaml``
 - ``POST /api/models/{id}/branch/{branch}``
-- ``POST /api/models/{id}/preupload/{rev}`` (every file is answered ``uploadMode: regular``)
+- ``POST /api/models/{id}/preupload/{rev}`` (returns ``uploadMode: regular`` for every file)
 - ``POST /api/models/{id}/commit/{rev}`` (NDJSON body, file contents in base64)
 - ``GET /api/models/{id}`` and ``GET /api/models/{id}/revision/{rev}``
 - ``GET /api/models/{id}/tree/{rev}``
@@ -353,7 +353,7 @@ class LocalHub:
 
     def __init__(self) -> None:
         self.server = HubHTTPServer()
-        self.thread = threading.Thread(target=self.server.serve_forever, name="local-hub", daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-hub", daemon=True)
 
     @property
     def url(self) -> str:

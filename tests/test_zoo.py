@@ -472,15 +472,27 @@ def test_evaluate_checks_sizes_first(run_dir: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_cli_evaluate_needs_one_source(run_dir: Path) -> None:
-    from mtagbench.cli import main
+    neither = cli("evaluate", "--dataset", DATASET_NAME)
+    assert isinstance(neither.exception, ConfigError)
+    assert "pass exactly one of --checkpoint DIR and --pretrained NAME" in str(neither.exception)
+    both = cli("evaluate", "--dataset", DATASET_NAME, "--checkpoint", str(run_dir), "--pretrained", "mtag.mosi")
+    assert isinstance(both.exception, ConfigError)
 
-    with pytest.raises(SystemExit) as exit_info:
-        import sys
 
-        monkey_argv = ["mtagbench", "evaluate", "--dataset", DATASET_NAME]
-        old_argv, sys.argv = sys.argv, monkey_argv
-        try:
-            main()
-        finally:
-            sys.argv = old_argv
-    assert exit_info.value.code == 2
+def test_private_repo_needs_token(hub: LocalHub, run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    push_run(run_dir, REPO_ID, private=True)
+    assert hub.state.repositories[REPO_ID].private
+    monkeypatch.delenv("HF_TOKEN")
+    with pytest.raises(HubError, match="repository 'test-org/zoo-test-mean' not found.*set HF_TOKEN"):
+        pull(REPO_ID)
+
+
+def test_pull_unreachable_endpoint(hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port}")
+    with pytest.raises(HubError, match=f"cannot reach the Hub at http://127.0.0.1:{closed_port}"):
+        pull(REPO_ID)

@@ -179,7 +179,7 @@ def _hub_errors(settings: HubSettings, repo_id: str, revision: str | None) -> It
 def resolve_commit(settings: HubSettings, repo_id: str, revision: str) -> str:
     """Return the commit hash that ``revision`` (a branch, tag or commit) names in ``repo_id``.
 
-    Offline, the answer comes from the cache's ``refs`` folder.
+    Offline, the commit is read from the cache's ``refs`` folder.
 
     Raises:
         HubError: For a missing repository or revision, or offline when the cache does not know it.
@@ -280,8 +280,8 @@ def repo_storage(settings: HubSettings, repo_id: str) -> Path:
 def evict_cached_file(snapshot_path: Path) -> None:
     """Delete a cached file: its snapshot entry and the blob that entry links to.
 
-    Afterwards no snapshot of this file exists in the cache, so nothing can load it and the next
-    download fetches it again.
+    Snapshots of other commits that link to the same blob lose it too, so no snapshot can load the
+    bad content and the next download fetches the file again.
     """
     blob = snapshot_path.resolve() if snapshot_path.is_symlink() else None
     snapshot_path.unlink(missing_ok=True)

@@ -212,7 +212,7 @@ def load_pretrained(name: str, tag: str | None = None) -> nn.Module:
         The model with the checkpoint's weights, read from safetensors.
 
     Raises:
-        CheckpointError: If the checkpoint holds a different architecture or fails verification.
+        CheckpointError: If the checkpoint contains a different architecture or fails verification.
         HubError: If it is unpublished or cannot be downloaded.
     """
     pulled = pull(resolve_pretrained(name, tag))
@@ -220,7 +220,7 @@ def load_pretrained(name: str, tag: str | None = None) -> nn.Module:
     architecture = name.split(".", 1)[0]
     if config["architecture"] != architecture:
         raise CheckpointError(
-            f"{pulled.repo_id}@{pulled.commit} holds a {config['architecture']!r} model, not {architecture!r}; "
+            f"{pulled.repo_id}@{pulled.commit} contains a {config['architecture']!r} model, not {architecture!r}; "
             f"use create_model({config['architecture']!r}, pretrained=...)"
         )
     return model

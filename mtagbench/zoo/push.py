@@ -22,7 +22,7 @@ CARD_NAME = "README.md"
 
 @dataclass(frozen=True)
 class PushResult:
-    """What a push produced.
+    """Outcome of a push: the new commit and its zoo index entry.
 
     Attributes:
         repo_id: Repository the files were committed to.
