@@ -27,7 +27,7 @@ from mtagbench.hub import client
 from mtagbench.hub.hashing import git_blob_sha1, sha256_file
 from mtagbench.registry import register_model
 from mtagbench.zoo import load_index, load_pretrained, pull, push_run
-from tests.hub_server import LocalHub
+from hub_server import LocalHub
 
 MODEL_NAME = "zoo-test-mean"
 DATASET_NAME = "zoo-test-data"
@@ -496,3 +496,17 @@ def test_pull_unreachable_endpoint(hub: LocalHub, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port}")
     with pytest.raises(HubError, match=f"cannot reach the Hub at http://127.0.0.1:{closed_port}"):
         pull(REPO_ID)
+
+
+def test_library_offline_since_import(published, monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(HubError, match="huggingface_hub is in offline mode"):
+        pull(REPO_ID)
+
+
+def test_card_usage_section(published, hub: LocalHub) -> None:
+    text = hub.state.repositories[REPO_ID].commits[published.commit]["README.md"].decode()
+    assert f"mtagbench evaluate --pretrained {REPO_ID} --dataset {DATASET_NAME}" in text
+    assert f'create_model("{MODEL_NAME}", pretrained="{REPO_ID}")' in text

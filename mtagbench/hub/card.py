@@ -130,7 +130,13 @@ An `{architecture}` checkpoint trained with mtagbench on `{dataset_name}`
 
 ```bash
 mtagbench zoo pull {repo_id}
-mtagbench evaluate --checkpoint "$(mtagbench zoo pull {repo_id} --print-path)" --dataset {dataset_name}
+mtagbench evaluate --pretrained {repo_id} --dataset {dataset_name}
+```
+
+```python
+import mtagbench
+
+model = mtagbench.create_model("{architecture}", pretrained="{repo_id}")
 ```
 
 The weights are in `model.safetensors`; `config.json` rebuilds the architecture through the
