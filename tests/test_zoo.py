@@ -479,12 +479,15 @@ def test_cli_evaluate_needs_one_source(run_dir: Path) -> None:
     assert isinstance(both.exception, ConfigError)
 
 
-def test_private_repo_needs_token(hub: LocalHub, run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    push_run(run_dir, REPO_ID, private=True)
+def test_private_repo_needs_token(hub: LocalHub, run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = push_run(run_dir, REPO_ID, private=True)
     assert hub.state.repositories[REPO_ID].private
+    monkeypatch.setenv("MTAGBENCH_ZOO_INDEX", str(write_index(tmp_path / "index.json", {result.name: result.entry})))
     monkeypatch.delenv("HF_TOKEN")
     with pytest.raises(HubError, match="repository 'test-org/zoo-test-mean' not found.*set HF_TOKEN"):
         pull(REPO_ID)
+    with pytest.raises(HubError, match="repository 'test-org/zoo-test-mean' not found.*set HF_TOKEN"):
+        pull(result.name)
 
 
 def test_pull_unreachable_endpoint(hub: LocalHub, monkeypatch: pytest.MonkeyPatch) -> None:

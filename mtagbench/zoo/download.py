@@ -96,7 +96,7 @@ def pull_entry(entry: ZooEntry) -> PulledCheckpoint:
 def _verify_against_blob_name(path: Path, filename: str, where: str) -> None:
     """Check a cached file offline against its blob's name, which is the ETag the Hub sent with it."""
     name = path.resolve().name
-    source = f"the cached blob name (the ETag the Hub sent)"
+    source = "the cached blob name (the ETag the Hub sent)"
     if SHA256_PATTERN.fullmatch(name):
         _verify_sha256(path, filename, where, name, source)
     elif GIT_SHA1_PATTERN.fullmatch(name):

@@ -48,7 +48,7 @@ def _read_results(run_dir: Path) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise CheckpointError(f"{path} is not valid JSON ({error})") from None
     if results.get("complete") is not True:
-        raise CheckpointError(f"{path} does not say complete: true; the run did not finish, so it is not published")
+        raise CheckpointError(f"{path} does not contain complete: true; the run did not finish, so it is not published")
     if not results.get("test"):
         raise CheckpointError(f"{path} has no test metrics; the model card needs them")
     return results
@@ -104,13 +104,14 @@ def push_run(
 
     dataset = config.get("dataset", {}).get("name", "unknown")
     name = f"{config['architecture']}.{dataset}"
+    test_summary = ", ".join(f"{key}={float(value):.4f}" for key, value in results["test"].items())
     commit, commit_url = client.upload_files(
         settings,
         repo_id,
         files,
         private=private,
         branch=branch,
-        message=f"Add {name} checkpoint (test {', '.join(f'{k}={float(v):.4f}' for k, v in results['test'].items())})",
+        message=f"Add {name} checkpoint (test {test_summary})",
     )
 
     entry = {
