@@ -23,3 +23,7 @@ class ConfigError(MtagbenchError):
 
 class CheckpointError(MtagbenchError):
     """A checkpoint is missing, corrupt, tampered with, or does not match the data."""
+
+
+class HubError(MtagbenchError):
+    """A Hugging Face Hub request failed, or a checkpoint is neither on the Hub nor in the local cache."""
