@@ -451,13 +451,13 @@ def test_cli_evaluate_checkpoint(run_dir: Path) -> None:
     result = cli("evaluate", "--checkpoint", str(run_dir), "--dataset", DATASET_NAME)
     assert result.exit_code == 0, result.output
     assert f"{np.mean(np.abs(predictions - labels)):.4f}" in result.output
-    assert "6 samples" in result.output
+    assert "6 samples" in " ".join(result.output.split())
 
 
 def test_cli_evaluate_pretrained(published) -> None:
     result = cli("evaluate", "--pretrained", published.name, "--dataset", DATASET_NAME, "--split", "valid")
     assert result.exit_code == 0, result.output
-    assert "valid, 4 samples" in result.output
+    assert "valid, 4 samples" in " ".join(result.output.split())
 
 
 def test_evaluate_checks_sizes_first(run_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
