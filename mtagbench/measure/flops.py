@@ -224,7 +224,7 @@ class FlopCount:
         }
 
 
-def count_flops(model: nn.Module, batch: Any, backward: bool = False) -> int:
+def count_flops(model: nn.Module | Callable[..., torch.Tensor], batch: Any, backward: bool = False) -> int:
     """Count the FLOPs of running ``model`` on ``batch``.
 
     The model runs in whatever mode (``train`` or ``eval``) it is in, with autograd enabled, so that
@@ -232,8 +232,8 @@ def count_flops(model: nn.Module, batch: Any, backward: bool = False) -> int:
     afterwards.
 
     Args:
-        model: The model; called as ``model(*batch)`` when ``batch`` is a tuple or list, otherwise as
-            ``model(batch)``.
+        model: The model, or any function of tensors; called as ``model(*batch)`` when ``batch`` is a
+            tuple or list, otherwise as ``model(batch)``.
         batch: The input, for example a :class:`~mtagbench.data.sample.Batch`.
         backward: Also count the backward pass from a gradient of ones on the outputs.
 
@@ -248,7 +248,7 @@ def count_flops(model: nn.Module, batch: Any, backward: bool = False) -> int:
     return total
 
 
-def measure_flops(model: nn.Module, batch: Any) -> FlopCount:
+def measure_flops(model: nn.Module | Callable[..., torch.Tensor], batch: Any) -> FlopCount:
     """Count forward and forward-plus-backward FLOPs of ``model`` on ``batch``.
 
     Args:
@@ -269,7 +269,7 @@ def measure_flops(model: nn.Module, batch: Any) -> FlopCount:
     )
 
 
-def _run_counted(model: nn.Module, batch: Any, backward: bool) -> tuple[int, dict[str, int]]:
+def _run_counted(model: nn.Module | Callable[..., torch.Tensor], batch: Any, backward: bool) -> tuple[int, dict[str, int]]:
     counter = FlopCounterMode(display=False, custom_mapping=EXTRA_FLOP_FORMULAS)
     with torch.enable_grad(), counter:
         outputs = model(*batch) if isinstance(batch, (tuple, list)) else model(batch)
@@ -277,7 +277,8 @@ def _run_counted(model: nn.Module, batch: Any, backward: bool) -> tuple[int, dic
             if not outputs.requires_grad:
                 raise ValueError("cannot count backward FLOPs: the model outputs do not require gradients")
             outputs.backward(torch.ones_like(outputs))
-    model.zero_grad(set_to_none=True)
+    if isinstance(model, nn.Module):
+        model.zero_grad(set_to_none=True)
 
     by_operator = {str(op): int(flops) for op, flops in counter.get_flop_counts().get("Global", {}).items()}
     return int(counter.get_total_flops()), by_operator
