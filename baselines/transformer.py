@@ -1,7 +1,7 @@
 """The pre-LayerNorm transformer encoder of MulT, usable for crossmodal and self-attention.
 
 In a crossmodal transformer the target modality supplies the queries and a source modality the keys
-and values; with no source the same encoder is an ordinary self-attention transformer.
+and values. Without a source the same encoder is an ordinary self-attention transformer.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from torch import nn
 def sinusoidal_positions(steps: int, dim: int, device: torch.device) -> torch.Tensor:
     """Return the sinusoidal embeddings ``(steps, dim)`` of positions ``1..steps``.
 
-    The first half of the channels holds sines and the second half cosines, with frequencies
+    The first half of the channels contains sines and the second half cosines, with frequencies
     ``10000 ** (-k / (dim // 2 - 1))``; an odd ``dim`` gets a final zero channel. This is the layout of
     the fairseq embedding that the published MulT code uses.
     """

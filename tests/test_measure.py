@@ -261,3 +261,14 @@ def test_peak_memory_cpu_growth():
         pytest.skip(f"peak resident set size cannot be reset here (method {peak.method})")
     assert peak.growth_bytes >= 0.9 * size
     assert peak.peak_bytes >= peak.growth_bytes
+
+
+def test_lstm_fused_backward_flops():
+    steps, batch, in_features, hidden = 5, 2, 3, 4
+    lstm = nn.LSTM(in_features, hidden, batch_first=True)
+
+    result = measure_flops(lstm, torch.ones(batch, steps, in_features, requires_grad=True))
+
+    gate_products = 2 * steps * batch * (4 * hidden * in_features + 4 * hidden * hidden)
+    assert result.forward == gate_products
+    assert result.forward_backward == 3 * gate_products

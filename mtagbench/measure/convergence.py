@@ -10,7 +10,7 @@ from typing import Literal
 
 @dataclass(frozen=True)
 class ConvergencePoint:
-    """Where a validation series stopped improving.
+    """Point at which a validation series stopped improving.
 
     Attributes:
         epoch: 1-based epoch of the last improvement (the best epoch under the tolerance rule).
@@ -33,7 +33,7 @@ def best_epoch(
     Epoch 1 is the first best. A later epoch becomes the new best only when it beats the current best
     by more than ``tolerance`` (below ``best - tolerance`` for ``mode="min"``, above
     ``best + tolerance`` for ``"max"``). With ``tolerance=0`` the result is the first epoch of the
-    minimum (or maximum); a positive tolerance ignores late improvements too small to matter, so the
+    minimum (or maximum). A positive tolerance ignores late improvements too small to matter, so the
     returned epoch is the one at which the curve has effectively flattened. For validation MAE use the
     default ``mode="min"``.
 

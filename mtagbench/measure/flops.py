@@ -1,7 +1,7 @@
 """Floating-point operations (FLOPs) of a forward pass, or of a forward and backward pass.
 
-Counting runs the model once under ``torch.utils.flop_counter.FlopCounterMode``. That counter only
-knows matrix products, convolutions and attention kernels, which leaves out the gather, scatter and
+Counting runs the model once under ``torch.utils.flop_counter.FlopCounterMode``. That counter covers
+only matrix products, convolutions and attention kernels, which leaves out the gather, scatter and
 elementwise work that dominates graph message passing and LSTM cells. :data:`EXTRA_FLOP_FORMULAS`
 adds formulas for those operators. The rules, one FLOP each being one scalar floating-point
 operation:
@@ -41,6 +41,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import FlopCounterMode, sdpa_backward_flop_count, sdpa_flop_count
 
 aten = torch.ops.aten
@@ -110,6 +111,8 @@ def _mkldnn_rnn_layer_backward(input_shape: Any, weight1: Any, weight2: Any, *ar
     return 2 * _gate_products(_numel(input_shape[:-1]), [weight1, weight2])
 
 
+# NOTE: the cuDNN formulas follow the aten::_cudnn_rnn schemas of PyTorch 2.13 but have not been run on
+# a GPU by the tests; the CPU formulas (mkldnn) are checked in tests/test_measure.py.
 def _cudnn_rnn(input_shape: Any, weights: Any, *args: Any, out_shape: Any = None, **kwargs: Any) -> int:
     return _gate_products(_numel(input_shape[:-1]), weights)
 
@@ -235,7 +238,8 @@ def count_flops(model: nn.Module | Callable[..., torch.Tensor], batch: Any, back
         model: The model, or any function of tensors; called as ``model(*batch)`` when ``batch`` is a
             tuple or list, otherwise as ``model(batch)``.
         batch: The input, for example a :class:`~mtagbench.data.sample.Batch`.
-        backward: Also count the backward pass from a gradient of ones on the outputs.
+        backward: Also count the backward pass from a gradient of ones on every output tensor that
+            requires gradients (outputs may be a tensor or a tuple, list or dict of tensors).
 
     Returns:
         FLOPs over the whole batch; divide by the batch size for a per-sample figure.
@@ -274,9 +278,10 @@ def _run_counted(model: nn.Module | Callable[..., torch.Tensor], batch: Any, bac
     with torch.enable_grad(), counter:
         outputs = model(*batch) if isinstance(batch, (tuple, list)) else model(batch)
         if backward:
-            if not outputs.requires_grad:
+            leaves = [t for t in tree_leaves(outputs) if isinstance(t, torch.Tensor) and t.requires_grad]
+            if not leaves:
                 raise ValueError("cannot count backward FLOPs: the model outputs do not require gradients")
-            outputs.backward(torch.ones_like(outputs))
+            torch.autograd.backward(leaves, [torch.ones_like(t) for t in leaves])
     if isinstance(model, nn.Module):
         model.zero_grad(set_to_none=True)
 
