@@ -91,3 +91,22 @@ def test_model_options_listed(capsys):
     output = capsys.readouterr().out
     assert "--hidden" in output
     assert "--dropout" in output
+
+
+def test_recommended_setting_applied(tmp_path):
+    result = invoke("run", "test-meanpool", "--dataset", "tiny-recommended", "--device", "cpu", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["training"]["epochs"] == 2
+    assert config["options"]["hidden"] == 5
+
+
+def test_user_options_override_recommended(tmp_path):
+    result = invoke(
+        "run", "test-meanpool", "--dataset", "tiny-recommended", "--device", "cpu",
+        "--out", str(tmp_path / "r"), "--epochs", "1", "--hidden", "3",
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert config["training"]["epochs"] == 1
+    assert config["options"]["hidden"] == 3

@@ -74,3 +74,12 @@ def make_dataset(seed: int = 0) -> MultimodalDataset:
 @register_dataset("tiny", description="Tiny generated regression dataset (tests only)")
 def read_tiny(directory: None, *, seed: int = 0) -> MultimodalDataset:
     return make_dataset(seed)
+
+
+@register_dataset(
+    "tiny-recommended",
+    description="Tiny dataset with a recommended setting (tests only)",
+    recommended={"epochs": 2, "model_options": {"test-meanpool": {"hidden": 5}}},
+)
+def read_tiny_recommended(directory: None) -> MultimodalDataset:
+    return make_dataset(0)

@@ -16,7 +16,7 @@ from mtagbench.cli.app import app
 from mtagbench.cli.extra_options import split_options
 from mtagbench.cli.list_options import SeedsCommand
 from mtagbench.data.locate import find_data_dir
-from mtagbench.data.registry import get_dataset_spec, list_datasets, load_dataset
+from mtagbench.data.registry import DatasetSpec, get_dataset_spec, list_datasets, load_dataset
 from mtagbench.errors import ConfigError, DataError
 from mtagbench.options import describe_options, parse_option_args
 from mtagbench.registry import get_model_spec, list_models
@@ -69,6 +69,22 @@ def results_table(title: str, valid: dict[str, float], test: dict[str, float]) -
     return table
 
 
+def apply_recommended(
+    spec: DatasetSpec | None, model: str, epochs: int | None, model_options: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """Fill the epochs and model options the user left out from the dataset's recommended setting."""
+    recommended_epochs = spec.recommended_epochs() if spec is not None else None
+    recommended_options = spec.recommended_model_options(model) if spec is not None else {}
+    applied = {key: value for key, value in recommended_options.items() if key not in model_options}
+    if epochs is None and recommended_epochs is not None:
+        applied["epochs"] = recommended_epochs
+    if applied:
+        settings = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in applied.items())
+        console.print(f"using the recommended setting of dataset {spec.name!r}: {settings}")
+    epochs = epochs if epochs is not None else (recommended_epochs or TrainConfig.epochs)
+    return epochs, {**recommended_options, **model_options}
+
+
 @app.command(cls=SeedsCommand, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context,
@@ -76,7 +92,9 @@ def run(
     dataset: str = typer.Option(DEFAULT_DATASET, help="Registered dataset name or a converted dataset folder."),
     data_dir: Optional[Path] = typer.Option(None, help="Folder holding the dataset's files."),
     modalities: Optional[str] = typer.Option(None, help="Comma-separated modalities to use, e.g. text,audio."),
-    epochs: int = typer.Option(20, help="Training epochs."),
+    epochs: Optional[int] = typer.Option(
+        None, help="Training epochs. Default: the dataset's recommended setting (35 for IEMOCAP), else 20."
+    ),
     batch_size: int = typer.Option(32, help="Samples per training batch."),
     lr: float = typer.Option(1e-3, help="Initial AdamW learning rate."),
     weight_decay: float = typer.Option(1e-2, help="AdamW weight decay."),
@@ -108,6 +126,7 @@ def run(
         if dataset_spec is not None
         else (parse_option_args(ctx.args), {})
     )
+    epochs, model_options = apply_recommended(dataset_spec, model, epochs, model_options)
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,
@@ -185,21 +204,23 @@ def models(name: Optional[str] = typer.Argument(None, help="Show the options of 
         console.print(table)
         return
 
-    table = Table(title="models")
+    table = Table(title="models (options: mtagbench models NAME)")
     table.add_column("name", no_wrap=True)
-    for column in ("tasks", "modalities", "aligned input", "description", "source"):
-        table.add_column(column)
+    table.add_column("tasks")
+    table.add_column("modalities", justify="right")
+    table.add_column("description")
     for model_name in list_models():
         spec = get_model_spec(model_name)
-        count = f"{spec.min_modalities}+" if spec.max_modalities is None else f"{spec.min_modalities}-{spec.max_modalities}"
-        table.add_row(
-            model_name,
-            ", ".join(spec.tasks),
-            count,
-            "required" if spec.needs_aligned else "not needed",
-            spec.description,
-            spec.source,
-        )
+        if spec.max_modalities is None:
+            count = f"{spec.min_modalities}+"
+        else:
+            count = f"{spec.min_modalities}-{spec.max_modalities}"
+        description = spec.description
+        if spec.needs_aligned:
+            description += " (needs aligned input)"
+        if not spec.source.startswith("mtagbench."):
+            description += f" [from {spec.source}]"
+        table.add_row(model_name, ", ".join(spec.tasks), count, description)
     console.print(table)
 
 

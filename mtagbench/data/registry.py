@@ -6,8 +6,8 @@ Readers register with :func:`register_dataset`; :func:`load_dataset` finds the f
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class DatasetSpec:
         files: File names the reader needs inside the data folder; empty for generated datasets.
         folder: Sub-folder name under ``MTAGBENCH_DATA`` and the cache folder.
         how_to_get: Where users obtain the files, shown when they are missing.
+        recommended: Settings the field uses on this dataset, applied by ``mtagbench run`` unless the
+            user gives them: ``{"epochs": int, "model_options": {model name: {option: value}}}``.
     """
 
     name: str
@@ -38,6 +40,13 @@ class DatasetSpec:
     files: tuple[str, ...] = ()
     folder: str = ""
     how_to_get: str = ""
+    recommended: Mapping[str, Any] = field(default_factory=dict)
+
+    def recommended_epochs(self) -> int | None:
+        return self.recommended.get("epochs")
+
+    def recommended_model_options(self, model_name: str) -> dict[str, Any]:
+        return dict(self.recommended.get("model_options", {}).get(model_name, {}))
 
     @property
     def generated(self) -> bool:
@@ -55,6 +64,7 @@ def register_dataset(
     files: tuple[str, ...] = (),
     folder: str | None = None,
     how_to_get: str = "",
+    recommended: Mapping[str, Any] | None = None,
 ) -> Callable[[Reader], Reader]:
     """Register the decorated reader function under ``name``."""
 
@@ -67,6 +77,7 @@ def register_dataset(
             files=tuple(files),
             folder=folder or name,
             how_to_get=how_to_get,
+            recommended=dict(recommended or {}),
         )
         return reader
 

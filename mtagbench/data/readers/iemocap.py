@@ -22,6 +22,9 @@ from mtagbench.errors import DataError
 EMOTIONS = ("neutral", "happy", "sad", "angry")
 """Label order of MulT's IEMOCAP files."""
 
+PAPER_SETTING = {"epochs": 35, "model_options": {"mtag": {"num_layers": 2, "num_heads": 8}}}
+"""The MTAG paper's IEMOCAP setting (its Table 6): 2 MTAG layers, 8 heads, 35 epochs."""
+
 IEMOCAP_HOW_TO_GET = (
     "MulT's processed IEMOCAP pickles are linked from the 'Datasets' section of the README of the MulT "
     "repository, https://github.com/yaohungt/Multimodal-Transformer. mtagbench does not download them: "
@@ -65,6 +68,7 @@ def _read(directory: Path, file_name: str, dataset_name: str, aligned: bool) -> 
     files=("iemocap_data_noalign.pkl",),
     folder="iemocap",
     how_to_get=IEMOCAP_HOW_TO_GET,
+    recommended=PAPER_SETTING,
 )
 def read_iemocap(directory: Path | None, **options: Any) -> MultimodalDataset:
     """Read unaligned IEMOCAP from ``directory / "iemocap_data_noalign.pkl"``."""
@@ -79,6 +83,7 @@ def read_iemocap(directory: Path | None, **options: Any) -> MultimodalDataset:
     files=("iemocap_data.pkl",),
     folder="iemocap",
     how_to_get=IEMOCAP_HOW_TO_GET,
+    recommended=PAPER_SETTING,
 )
 def read_iemocap_aligned(directory: Path | None, **options: Any) -> MultimodalDataset:
     """Read word-aligned IEMOCAP from ``directory / "iemocap_data.pkl"``."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mtagbench.data.readers.iemocap import PAPER_SETTING
 from mtagbench.data.registry import register_dataset
 from mtagbench.data.sample import MultimodalDataset, Sample
 from mtagbench.errors import ConfigError
@@ -37,6 +38,7 @@ CUE_SCALE = 2.0
     "synthetic-iemocap",
     description="Generated 4-emotion multilabel data with IEMOCAP feature sizes (text 300, audio 74, vision 35)",
     task="multilabel",
+    recommended=PAPER_SETTING,
 )
 def read_synthetic_iemocap(
     directory: Path | None = None,
