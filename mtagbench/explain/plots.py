@@ -196,8 +196,7 @@ def plot_heatmaps(
     finite = [m[np.isfinite(m)] for m in matrices.values() if np.isfinite(m).any()]
     vmax = max((float(values.max()) for values in finite), default=1.0)
     vmax = vmax if vmax > 0 else 1.0
-    colour_map = colormaps["viridis"].copy()
-    colour_map.set_bad("#dddddd")
+    colour_map = colormaps["viridis"].with_extremes(bad="#dddddd")
 
     image = None
     for row, source in enumerate(modalities):
