@@ -159,3 +159,15 @@ def test_explain_checkpoint_folder_is_not_run(tmp_path, mtag_run, capsys):
     assert run_cli("explain", "--run", str(tmp_path / "ckpt"), "--sample", SAMPLE_ID) == 2
     assert "pass it with --checkpoint" in capsys.readouterr().err.replace("\n", " ")
 
+
+
+def test_explain_summary_rejects_html(mtag_run, capsys):
+    assert run_cli("explain", "--run", str(mtag_run), "--summary", "--html") == 2
+    assert "--html draws one sample's graph" in capsys.readouterr().err
+
+
+def test_explain_warns_on_other_data(tmp_path, mtag_run, capsys):
+    code = run_cli("explain", "--run", str(mtag_run), "--seed", "1", "--sample", SAMPLE_ID, "--out", str(tmp_path / "o"), "--dpi", "30")
+    printed = capsys.readouterr().out.replace("\n", " ")
+    assert code == 0
+    assert "dataset fingerprints differ" in printed

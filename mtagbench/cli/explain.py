@@ -68,6 +68,13 @@ def load_data(
     if chosen and list(chosen) != list(data.modalities):
         data = data.select_modalities(list(chosen))
     check_feature_sizes(loaded.config, data.feature_sizes, f"dataset {data.name!r}")
+
+    fingerprint = recorded.get("fingerprint")
+    if fingerprint and name == recorded.get("name") and data.fingerprint() != fingerprint:
+        console.print(
+            f"[yellow]warning:[/] the {name} data read now differ from the data {loaded.source} was trained on "
+            "(dataset fingerprints differ); check --data-dir and the reader options"
+        )
     return data
 
 
@@ -156,6 +163,8 @@ def explain(
         raise ConfigError(f"invalid split {split!r}; choose one of {', '.join(SPLITS)}")
     if summary == (sample is not None):
         raise ConfigError("pass either --sample ID to explain one sample or --summary to summarise a split, not both or neither")
+    if summary and html:
+        raise ConfigError("--html draws one sample's graph; pass --sample ID instead of --summary to write graph.html")
 
     loaded = load_model(checkpoint, run_dir, pretrained)
     model = loaded.model

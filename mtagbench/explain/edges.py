@@ -62,10 +62,10 @@ def edge_frame(attention: MTAGAttention, layer_index: int) -> pd.DataFrame:
         layer_index: Layer to read, counting from 0; negative values count from the last layer.
 
     Returns:
-        A DataFrame with the columns of :data:`EDGE_COLUMNS`: node ids, modality names and steps of
-        both endpoints, the temporal type ``tau`` (past, present or future), the full edge type id,
-        the head-averaged ``weight`` and ``kept`` (True when the edge survived the pruning after
-        this layer).
+        A DataFrame with the columns of :data:`EDGE_COLUMNS`. They are the node ids, modality names
+        and steps of both endpoints, the temporal type ``tau`` (past, present or future), the full
+        edge type id and the head-averaged ``weight``. ``kept`` is True when the edge survived the
+        pruning after this layer.
     """
     record = layer_record(attention, layer_index)
     source_node, target_node = record.edge_index.cpu()

@@ -1,8 +1,8 @@
 """A self-contained interactive HTML page of the modal-temporal attention graph.
 
-The page holds one inline SVG and one inline script; it loads nothing from the network. Each drawn
-edge is an SVG group ``<g class="edge">`` whose ``data-*`` attributes hold its weight, type and
-endpoints; hovering it shows them in a tooltip. When the script has run it sets ``data-ready="true"``
+The page contains one inline SVG and one inline script and loads nothing from the network. Each
+drawn edge is an SVG group ``<g class="edge">`` whose ``data-*`` attributes store its weight, type
+and endpoints. Hovering the edge shows them in a tooltip. When the script has run it sets ``data-ready="true"``
 and ``data-edge-count`` on the ``<html>`` element, which lets a headless browser check the page.
 """
 

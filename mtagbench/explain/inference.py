@@ -26,7 +26,7 @@ def require_mtag(model: nn.Module, where: str) -> MTAG:
     """
     if not isinstance(model, MTAG):
         raise ConfigError(
-            f"{where} holds a {type(model).__name__} model; only MTAG models can be explained, because "
+            f"{where} contains a {type(model).__name__} model; only MTAG models can be explained, because "
             "the explanation reads the attention weights and pruning decisions that MTAG returns"
         )
     return model

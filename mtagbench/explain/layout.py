@@ -1,4 +1,4 @@
-"""Where nodes and edges go in a drawing of the modal-temporal graph, shared by the PNG and HTML views.
+"""Node placement and edge colours of the modal-temporal graph drawing, shared by the PNG and HTML views.
 
 Each modality gets one row. Along a row, step ``k`` of a modality with ``L`` steps sits at the
 relative time ``(k + 0.5) / L``, the pseudo-alignment MTAG uses, so modalities of different lengths

@@ -40,7 +40,7 @@ def _require_mtag_config(config: dict[str, Any], where: str) -> None:
     architecture = config.get("architecture")
     if architecture != MTAG_ARCHITECTURE:
         raise ConfigError(
-            f"{where} holds a {architecture!r} model; only MTAG models can be explained, because the "
+            f"{where} contains a {architecture!r} model; only MTAG models can be explained, because the "
             "explanation reads the attention weights and pruning decisions that MTAG returns"
         )
 

@@ -2,8 +2,8 @@
 
 Figures are built on :class:`matplotlib.figure.Figure` with the Agg canvas, so nothing touches
 pyplot's global state or needs a display. Figure sizes depend only on the number of modalities and
-the dpi (see :func:`graph_figure_size` and :func:`heatmap_figure_size`); savefig is called without
-``bbox_inches="tight"`` so the pixel size is exactly size times dpi.
+the dpi (see :func:`graph_figure_size` and :func:`heatmap_figure_size`). Figures are saved without
+``bbox_inches="tight"``, so the pixel size is exactly size times dpi.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def plot_graph(
         layout: Node placement from :func:`~mtagbench.explain.layout.graph_layout`.
         edges: Rows of :func:`~mtagbench.explain.edges.edge_frame` to draw, usually
             :func:`~mtagbench.explain.edges.top_edges`. Width and opacity grow with the weight,
-            relative to the strongest drawn edge; the colour gives the ordered modality pair; edges
-            pruned after the layer are dashed.
+            relative to the strongest drawn edge. The colour gives the ordered modality pair, and
+            edges pruned after the layer are dashed.
         path: Output file.
         title: Figure title.
         dpi: Pixels per inch.
@@ -173,7 +173,7 @@ def plot_heatmaps(
 ) -> Path:
     """Draw one attention matrix per ordered modality pair and save a PNG.
 
-    Row ``r`` of the grid holds the pairs whose source is ``modalities[r]``, column ``c`` those whose
+    Row ``r`` of the grid contains the pairs whose source is ``modalities[r]``, column ``c`` those whose
     target is ``modalities[c]``, so the matrices of ``a -> b`` and ``b -> a`` sit in mirrored cells.
     All cells share one colour scale from 0 to the largest weight; grey cells have no edge.
 

@@ -28,7 +28,7 @@ DEFAULT_TOP_K = 60
 
 @dataclass
 class SampleExplanation:
-    """What :func:`explain_to_folder` computed and wrote.
+    """Results and output files of :func:`explain_to_folder`.
 
     Attributes:
         sample_id: Id of the explained sample.
