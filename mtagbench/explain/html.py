@@ -97,13 +97,15 @@ def _edge_path(layout: GraphLayout, edge: pd.Series) -> str:
 
 
 def _arrow_markers(layout: GraphLayout) -> list[str]:
+    # Fixed-size arrowheads (not scaled by the stroke width) whose tips stop about 5 px before the
+    # target node's centre.
     markers = []
     for source in layout.modalities:
         for target in layout.modalities:
             colour = layout.pair_colour(source, target)
             markers.append(
-                f'<marker id="{escape(_marker_id(layout, source, target))}" viewBox="0 0 10 10" refX="10" refY="5" '
-                f'markerWidth="6" markerHeight="6" orient="auto-start-reverse">'
+                f'<marker id="{escape(_marker_id(layout, source, target))}" viewBox="0 0 10 10" refX="16" refY="5" '
+                f'markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto">'
                 f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colour}"/></marker>'
             )
     return markers
@@ -162,7 +164,7 @@ def _node_elements(layout: GraphLayout) -> list[str]:
             )
             if modality == TEXT_MODALITY and layout.words is not None:
                 elements.append(
-                    f'<text class="word" x="{x + 2:.1f}" y="{y - 8:.1f}" font-size="11" '
+                    f'<text class="word" x="{x + 2:.1f}" y="{y - 8:.1f}" font-size="11" stroke="#fff" stroke-width="3" paint-order="stroke" '
                     f'transform="rotate(-60 {x + 2:.1f} {y - 8:.1f})">{escape(layout.words[step])}</text>'
                 )
     return elements
