@@ -91,9 +91,11 @@ def _edge_path(layout: GraphLayout, edge: pd.Series) -> str:
     if edge["source"] != edge["target"]:
         return f"M {x1:.1f} {y1:.1f} L {x2:.1f} {y2:.1f}"
 
-    # Edges within a row bend upwards so they do not run through the nodes between their ends.
+    # Edges within a row are arcs, because a straight line would run through the nodes between.
+    # As in the PNG, arcs to a later step bend above the row and arcs to an earlier step below.
     bend = 0.6 * abs(x2 - x1) + 8.0
-    return f"M {x1:.1f} {y1:.1f} Q {(x1 + x2) / 2:.1f} {y1 - bend:.1f} {x2:.1f} {y2:.1f}"
+    control_y = y1 - bend if x2 > x1 else y1 + bend
+    return f"M {x1:.1f} {y1:.1f} Q {(x1 + x2) / 2:.1f} {control_y:.1f} {x2:.1f} {y2:.1f}"
 
 
 def _arrow_markers(layout: GraphLayout) -> list[str]:

@@ -128,7 +128,8 @@ def _draw_edges(axes, layout: GraphLayout, edges: pd.DataFrame) -> list[tuple[st
         end = (layout.x(target, int(edge["target_step"])), -layout.row(target))
         width, opacity = edge_style(float(edge["weight"]), max_weight)
 
-        # Edges within a row bend upwards; a straight line would run through the nodes between.
+        # Edges within a row are arcs, because a straight line would run through the nodes between.
+        # With a negative radius, arcs to a later step bend above the row and arcs to an earlier step below.
         connection = "arc3,rad=-0.6" if source == target else "arc3,rad=0.0"
         axes.add_patch(
             FancyArrowPatch(
