@@ -14,7 +14,8 @@ from rich.table import Table
 
 from mtagbench.checkpoint import check_feature_sizes
 from mtagbench.cli.app import app
-from mtagbench.cli.extra_options import parse_extra_args, split_options
+from mtagbench.cli.extra_options import split_options
+from mtagbench.options import parse_option_args
 from mtagbench.data.registry import get_dataset_spec, load_dataset
 from mtagbench.data.sample import SPLITS, MultimodalDataset
 from mtagbench.environment import resolve_device
@@ -53,7 +54,7 @@ def load_data(
         raise ConfigError(f"name the dataset with --dataset; {loaded.source} does not record one")
 
     reader_options: dict[str, Any] = dict(recorded.get("options", {})) if name == recorded.get("name") else {}
-    extra = parse_extra_args(extra_args)
+    extra = parse_option_args(extra_args)
     if extra:
         model_options, given = split_options(extra, get_model_spec(MTAG_ARCHITECTURE), get_dataset_spec(name))
         if model_options:
