@@ -10,6 +10,8 @@ from torch import Tensor, nn
 from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import softmax
 
+from mtagbench.nn.attention_aggregate import attention_aggregate
+
 
 class MTAGConv(MessagePassing):
     r"""The modal-temporal attention operator of MTAG (Yang et al., NAACL 2021).
@@ -49,6 +51,10 @@ class MTAGConv(MessagePassing):
         negative_slope: Slope of the LeakyReLU. (default: ``0.2``)
         dropout: Dropout probability on the attention weights. (default: ``0.0``)
         bias: Add a learnable bias :math:`\mathbf{b}` of size :math:`H C`. (default: ``True``)
+        fused: Aggregate with sparse matrix products
+            (:func:`mtagbench.nn.attention_aggregate.attention_aggregate`) instead of materialising one
+            message per edge in :meth:`message`; same result, several times faster and smaller on
+            dense graphs. Needs unique edges. (default: ``True``)
         **kwargs: Passed to :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
@@ -76,6 +82,7 @@ class MTAGConv(MessagePassing):
         negative_slope: float = 0.2,
         dropout: float = 0.0,
         bias: bool = True,
+        fused: bool = True,
         **kwargs,
     ) -> None:
         kwargs.setdefault("aggr", "add")
@@ -88,6 +95,7 @@ class MTAGConv(MessagePassing):
         self.heads = heads
         self.negative_slope = negative_slope
         self.dropout = dropout
+        self.fused = fused
 
         self.weight = nn.Parameter(torch.empty(num_node_types, in_channels, heads * out_channels))
         self.att = nn.Parameter(torch.empty(num_edge_types, heads, 2 * out_channels))
@@ -118,7 +126,10 @@ class MTAGConv(MessagePassing):
         alpha = self.attention(x_proj, edge_index, edge_type)
         weights = F.dropout(alpha, p=self.dropout, training=self.training)
 
-        out = self.propagate(edge_index, x=x_proj, alpha=weights, size=(x.size(0), x.size(0)))
+        if self.fused:
+            out = attention_aggregate(weights, x_proj, edge_index, x.size(0))
+        else:
+            out = self.propagate(edge_index, x=x_proj, alpha=weights, size=(x.size(0), x.size(0)))
         out = out.reshape(-1, heads * channels)
         if self.bias is not None:
             out = out + self.bias

@@ -35,19 +35,23 @@ def rank_within_graph(score: Tensor, edge_graph: Tensor, num_graphs: int) -> Ten
     if num_edges == 0:
         return torch.zeros(0, dtype=torch.long, device=score.device)
 
-    # Stable sort by descending score, then stable sort by graph: edges end up grouped by graph and
-    # ordered by descending score, ties in original order.
-    by_score = torch.sort(score, descending=True, stable=True).indices
-    by_graph = torch.sort(edge_graph[by_score], stable=True).indices
-    order = by_score[by_graph]
-
+    # Lay the scores out as a (graphs, max edges per graph) matrix padded with -inf, then sort each
+    # row once. Edges are usually grouped by graph already (sorted by target node).
+    grouped = bool((edge_graph[1:] >= edge_graph[:-1]).all())
+    order = torch.arange(num_edges, device=score.device) if grouped else torch.sort(edge_graph, stable=True).indices
+    graph_sorted = edge_graph[order]
     counts = torch.bincount(edge_graph, minlength=num_graphs)
     graph_start = torch.cumsum(counts, 0) - counts
-    sorted_graph = edge_graph[order]
-    rank_sorted = torch.arange(num_edges, device=score.device) - graph_start[sorted_graph]
+    column = torch.arange(num_edges, device=score.device) - graph_start[graph_sorted]
 
-    rank = torch.empty_like(rank_sorted)
-    rank[order] = rank_sorted
+    padded = score.new_full((num_graphs, int(counts.max())), float("-inf"))
+    padded[graph_sorted, column] = score[order]
+    by_score = torch.sort(padded, dim=1, descending=True, stable=True).indices
+
+    rank_padded = torch.empty_like(by_score)
+    rank_padded.scatter_(1, by_score, torch.arange(by_score.size(1), device=score.device).expand_as(by_score))
+    rank = torch.empty_like(column)
+    rank[order] = rank_padded[graph_sorted, column]
     return rank
 
 
