@@ -6,6 +6,7 @@ import torch
 
 from mtagbench.nn import MTAGConv
 from mtagbench.nn.attention_aggregate import attention_aggregate
+from mtagbench.nn.edge_attention import edge_attention
 
 HEADS, CHANNELS, IN = 2, 3, 5
 
@@ -137,3 +138,14 @@ def test_conv_empty_graph():
     conv = make_conv()
     out = conv(torch.zeros(0, IN), torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long))
     assert out.shape == (0, HEADS * CHANNELS)
+
+
+def test_edge_attention_gradcheck():
+    generator = torch.Generator().manual_seed(3)
+    edge_index = torch.tensor([[0, 1, 2, 2, 3, 0, 1], [1, 0, 0, 3, 3, 2, 1]])
+    edge_type = torch.tensor([0, 2, 1, 1, 0, 2, 2])
+    score_target = torch.randn(4, 3, 2, generator=generator, dtype=torch.float64, requires_grad=True)
+    score_source = torch.randn(4, 3, 2, generator=generator, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda t, s: edge_attention(t, s, edge_index, edge_type), (score_target, score_source)
+    )

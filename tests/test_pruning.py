@@ -89,3 +89,20 @@ def test_rejects_bad_arguments():
         prune_edges(torch.rand(2), graph, 1, "topk", keep_ratio=0.0)
     with pytest.raises(ValueError, match="prune mode"):
         prune_edges(torch.rand(2), graph, 1, "lowest")
+
+
+def test_rank_ungrouped_ties():
+    score = torch.tensor([0.3, 0.5, 0.3, 0.5, 0.3, 0.1])
+    graph = torch.tensor([1, 0, 1, 1, 0, 0])
+    assert rank_within_graph(score, graph, 2).tolist() == [1, 0, 2, 0, 1, 2]
+
+
+def test_rank_matches_sorting_reference():
+    generator = torch.Generator().manual_seed(5)
+    score = torch.randint(0, 4, (200,), generator=generator).float() / 4
+    graph = torch.randint(0, 6, (200,), generator=generator)
+    rank = rank_within_graph(score, graph, 6)
+    for g in range(6):
+        members = [e for e in range(200) if graph[e] == g]
+        expected = sorted(members, key=lambda e: (-float(score[e]), e))
+        assert [int(rank[e]) for e in expected] == list(range(len(members)))

@@ -61,8 +61,10 @@ class _AttentionAggregate(torch.autograd.Function):
             )
 
         if ctx.needs_input_grad[1]:
-            # Transpose: rows become sources. A stable sort by source gives the CSR order.
-            order = torch.sort(source, stable=True).indices
+            # Transpose: rows become sources. Sorting the unique keys (source, edge position) gives
+            # the CSR order with each row's targets ascending.
+            position = torch.arange(source.numel(), device=source.device)
+            order = torch.sort(source * source.numel() + position).indices
             pointer_t = _row_pointer(source, num_nodes)
             column_t = target[order]
             grad_x = torch.stack(

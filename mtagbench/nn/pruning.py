@@ -29,13 +29,15 @@ def edges_to_keep_per_graph(edge_graph: Tensor, num_graphs: int, keep_ratio: flo
 def rank_within_graph(score: Tensor, edge_graph: Tensor, num_graphs: int) -> Tensor:
     """Return each edge's rank among its graph's edges, 0 for the highest score.
 
-    Ties keep edge order: of two equal scores in one graph, the earlier edge ranks higher.
+    Scores must be non-negative, as attention weights and uniform random numbers are; a negative
+    score ranks as 0. Ties keep edge order: of two equal scores in one graph, the earlier edge ranks
+    higher.
     """
     num_edges = score.numel()
     if num_edges == 0:
         return torch.zeros(0, dtype=torch.long, device=score.device)
 
-    # Lay the scores out as a (graphs, max edges per graph) matrix padded with -inf, then sort each
+    # Lay the scores out as a (graphs, max edges per graph) matrix padded with -1, then sort each
     # row once. Edges are usually grouped by graph already (sorted by target node).
     grouped = bool((edge_graph[1:] >= edge_graph[:-1]).all())
     order = torch.arange(num_edges, device=score.device) if grouped else torch.sort(edge_graph, stable=True).indices
@@ -44,9 +46,15 @@ def rank_within_graph(score: Tensor, edge_graph: Tensor, num_graphs: int) -> Ten
     graph_start = torch.cumsum(counts, 0) - counts
     column = torch.arange(num_edges, device=score.device) - graph_start[graph_sorted]
 
-    padded = score.new_full((num_graphs, int(counts.max())), float("-inf"))
-    padded[graph_sorted, column] = score[order]
-    by_score = torch.sort(padded, dim=1, descending=True, stable=True).indices
+    # Scores are non-negative, so their float32 bit patterns order like the values. Appending the
+    # reversed column makes every key unique, so an unstable sort breaks ties by edge order.
+    # Adding 0.0 turns -0.0, whose sign bit would sort it below every positive score, into 0.0.
+    bits = (score.float().clamp(min=0.0) + 0.0).view(torch.int32).long()
+    width = int(counts.max())
+    key = bits[order] * (1 << 32) + (width - 1 - column)
+    padded = torch.full((num_graphs, width), -1, dtype=torch.long, device=score.device)
+    padded[graph_sorted, column] = key
+    by_score = torch.sort(padded, dim=1, descending=True).indices
 
     rank_padded = torch.empty_like(by_score)
     rank_padded.scatter_(1, by_score, torch.arange(by_score.size(1), device=score.device).expand_as(by_score))
