@@ -2,7 +2,8 @@
 
 Features are random, with text 300, audio 5 and vision 20 columns, at two sets of lengths
 (text/audio/vision 12/200/120 and the full 50/375/500). Prints the median milliseconds per sample
-over the repeats, edges per sample entering the first layer, and peak memory: on CUDA
+over the repeats (wall clock, and the process's CPU time over all threads, which other processes on
+a shared machine inflate less), edges per sample entering the first layer, and peak memory: on CUDA
 ``torch.cuda.max_memory_allocated``; on CPU the growth of the process's maximum resident set size
 (``ru_maxrss``) from the start of the run, which is an upper bound on what the step itself needs.
 
@@ -72,15 +73,16 @@ def measure(lengths, args) -> dict[str, float]:
     for _ in range(args.warmup):
         step()
 
-    times = []
+    times, cpu_times = [], []
     for _ in range(args.repeats):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
 
     if device.type == "cuda":
         peak = torch.cuda.max_memory_allocated(device)
@@ -88,6 +90,7 @@ def measure(lengths, args) -> dict[str, float]:
         peak = max_rss_bytes() - rss_before
     return {
         "ms_per_sample": 1000 * statistics.median(times) / args.batch_size,
+        "cpu_ms_per_sample": 1000 * statistics.median(cpu_times) / args.batch_size,
         "edges_per_sample": edges / args.batch_size,
         "peak_gib": peak / 2**30,
     }
@@ -112,6 +115,7 @@ def main() -> None:
         figures = measure(lengths, args)
         print(
             f"lengths {'/'.join(map(str, lengths))}: {figures['ms_per_sample']:.1f} ms per sample, "
+            f"({figures['cpu_ms_per_sample']:.1f} ms of CPU time over all threads), "
             f"{figures['edges_per_sample']:.0f} edges per sample, peak {figures['peak_gib']:.2f} GiB"
         )
 

@@ -149,3 +149,28 @@ def test_edge_attention_gradcheck():
     assert torch.autograd.gradcheck(
         lambda t, s: edge_attention(t, s, edge_index, edge_type), (score_target, score_source)
     )
+
+
+def test_aggregate_dropout_matches_manual():
+    generator = torch.Generator().manual_seed(4)
+    edge_index = torch.tensor([[0, 1, 2, 2, 3, 0], [1, 0, 0, 3, 3, 2]])
+    alpha = torch.rand(6, 2, generator=generator, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(4, 2, 3, generator=generator, dtype=torch.float64, requires_grad=True)
+
+    torch.manual_seed(7)
+    out = attention_aggregate(alpha, x, edge_index, 4, dropout=0.5, training=True)
+    torch.manual_seed(7)
+    order = torch.sort(edge_index[1], stable=True).indices
+    keep = torch.empty(6, 2, dtype=torch.float64).uniform_() >= 0.5
+    weights = torch.zeros_like(alpha)
+    weights[order] = alpha[order] * keep * 2.0
+    expected = torch.zeros(4, 2, 3, dtype=torch.float64).index_add(
+        0, edge_index[1], weights[:, :, None] * x[edge_index[0]]
+    )
+    assert torch.allclose(out, expected)
+
+    def aggregate_with_fixed_mask(a, v):
+        torch.manual_seed(7)
+        return attention_aggregate(a, v, edge_index, 4, dropout=0.5, training=True)
+
+    assert torch.autograd.gradcheck(aggregate_with_fixed_mask, (alpha, x))

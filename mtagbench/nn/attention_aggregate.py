@@ -3,9 +3,9 @@
 The message-passing form gathers one ``(E, H, C)`` message tensor and keeps it for the backward
 pass, which dominates time and memory on MTAG's dense multimodal graphs (hundreds of thousands of
 edges per sample). Here each head is a sparse CSR matrix of attention weights multiplied by the
-dense node features, and the backward pass uses a sampled dense-dense product for the gradient of
-the weights and the transposed sparse matrix for the gradient of the features. Only ``alpha``,
-``x`` and the edge indices are saved.
+dense node features. The backward pass uses a sampled dense-dense product for the gradient of the
+weights and the transposed sparse matrix for the gradient of the features. Only ``alpha``, ``x``
+and the edge indices are saved.
 """
 
 from __future__ import annotations
@@ -32,20 +32,25 @@ def _row_pointer(row: Tensor, num_nodes: int) -> Tensor:
 
 class _AttentionAggregate(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, alpha: Tensor, x: Tensor, source: Tensor, target: Tensor, num_nodes: int) -> Tensor:
+    def forward(ctx, alpha, x, source, target, num_nodes, keep_mask, scale):
         pointer = _row_pointer(target, num_nodes)
         heads = alpha.size(1)
         out = torch.stack(
-            [_csr(pointer, source, alpha[:, h].contiguous(), num_nodes) @ x[:, h] for h in range(heads)], dim=1
+            [
+                _csr(pointer, source, _head_weights(alpha, keep_mask, scale, h), num_nodes) @ x[:, h]
+                for h in range(heads)
+            ],
+            dim=1,
         )
-        ctx.save_for_backward(alpha, x, source, target, pointer)
+        ctx.save_for_backward(alpha, x, source, target, pointer, keep_mask)
         ctx.num_nodes = num_nodes
+        ctx.scale = scale
         return out
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
-        alpha, x, source, target, pointer = ctx.saved_tensors
-        num_nodes = ctx.num_nodes
+        alpha, x, source, target, pointer, keep_mask = ctx.saved_tensors
+        num_nodes, scale = ctx.num_nodes, ctx.scale
         heads = alpha.size(1)
         grad_out = grad_out.contiguous()
         grad_alpha = grad_x = None
@@ -59,6 +64,8 @@ class _AttentionAggregate(torch.autograd.Function):
                 ],
                 dim=1,
             )
+            if keep_mask.numel():
+                grad_alpha = grad_alpha * keep_mask * scale
 
         if ctx.needs_input_grad[1]:
             # Transpose: rows become sources. Sorting the unique keys (source, edge position) gives
@@ -67,17 +74,34 @@ class _AttentionAggregate(torch.autograd.Function):
             order = torch.sort(source * source.numel() + position).indices
             pointer_t = _row_pointer(source, num_nodes)
             column_t = target[order]
+            alpha_t = alpha[order]
+            mask_t = keep_mask[order] if keep_mask.numel() else keep_mask
             grad_x = torch.stack(
                 [
-                    _csr(pointer_t, column_t, alpha[order, h].contiguous(), num_nodes) @ grad_out[:, h]
+                    _csr(pointer_t, column_t, _head_weights(alpha_t, mask_t, scale, h), num_nodes) @ grad_out[:, h]
                     for h in range(heads)
                 ],
                 dim=1,
             )
-        return grad_alpha, grad_x, None, None, None
+        return grad_alpha, grad_x, None, None, None, None, None
 
 
-def attention_aggregate(alpha: Tensor, x: Tensor, edge_index: Tensor, num_nodes: int) -> Tensor:
+def _head_weights(alpha: Tensor, keep_mask: Tensor, scale: float, head: int) -> Tensor:
+    """Return head ``head``'s edge weights, with dropout applied when ``keep_mask`` is not empty."""
+    weights = alpha[:, head].contiguous()
+    if keep_mask.numel():
+        weights = weights * keep_mask[:, head] * scale
+    return weights
+
+
+def attention_aggregate(
+    alpha: Tensor,
+    x: Tensor,
+    edge_index: Tensor,
+    num_nodes: int,
+    dropout: float = 0.0,
+    training: bool = False,
+) -> Tensor:
     """Return :math:`z_i[h] = \\sum_{(j, i) \\in E} \\alpha_{e,h}\\, x_j[h]` for every node and head.
 
     Args:
@@ -86,6 +110,10 @@ def attention_aggregate(alpha: Tensor, x: Tensor, edge_index: Tensor, num_nodes:
         edge_index: int64 ``(2, E)``, row 0 source, row 1 target. Edges need not be sorted, but
             must be unique (a repeated edge would be summed by the sparse format).
         num_nodes: N.
+        dropout: Probability of zeroing each weight in training; kept weights are scaled by
+            ``1 / (1 - dropout)``, as ``torch.nn.functional.dropout`` does. Only a boolean mask is
+            kept for the backward pass, not the dropped-out weights.
+        training: Apply ``dropout`` only when True.
 
     Returns:
         ``(N, H, C)``; a node without incoming edges gets zeros.
@@ -94,4 +122,11 @@ def attention_aggregate(alpha: Tensor, x: Tensor, edge_index: Tensor, num_nodes:
     if target.numel() > 1 and bool((target[1:] < target[:-1]).any()):
         order = torch.sort(target, stable=True).indices
         source, target, alpha = source[order], target[order], alpha[order]
-    return _AttentionAggregate.apply(alpha.contiguous(), x.contiguous(), source, target, num_nodes)
+
+    if training and dropout > 0.0:
+        keep_mask = torch.rand_like(alpha) >= dropout
+        scale = 1.0 / (1.0 - dropout)
+    else:
+        keep_mask = torch.zeros(0, dtype=torch.bool, device=alpha.device)
+        scale = 1.0
+    return _AttentionAggregate.apply(alpha.contiguous(), x.contiguous(), source, target, num_nodes, keep_mask, scale)

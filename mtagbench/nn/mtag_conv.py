@@ -126,11 +126,10 @@ class MTAGConv(MessagePassing):
         x_proj = self.project(x, node_type).view(-1, heads, channels)
 
         alpha = self.attention(x_proj, edge_index, edge_type)
-        weights = F.dropout(alpha, p=self.dropout, training=self.training)
-
         if self.fused:
-            out = attention_aggregate(weights, x_proj, edge_index, x.size(0))
+            out = attention_aggregate(alpha, x_proj, edge_index, x.size(0), self.dropout, self.training)
         else:
+            weights = F.dropout(alpha, p=self.dropout, training=self.training)
             out = self.propagate(edge_index, x=x_proj, alpha=weights, size=(x.size(0), x.size(0)))
         out = out.reshape(-1, heads * channels)
         if self.bias is not None:

@@ -1,10 +1,11 @@
 """Dynamic edge pruning between MTAG layers, done per graph.
 
 After a layer, each edge gets one score: its attention weight averaged over heads,
-:math:`\\alpha_{ij} = \\frac{1}{H} \\sum_h \\alpha_{[h],i,j}`. Each graph (sample) then keeps its
-``ceil(keep_ratio * E_g)`` best-scoring edges (the product taken in float64, less 1e-9), where ``E_g`` counts the edges whose target node
-belongs to graph ``g``; a graph with at least one edge keeps at least one. Ranking never crosses
-graphs, so a sample's kept edges do not depend on the other samples of its batch.
+:math:`\\alpha_{ij} = \\frac{1}{H} \\sum_h \\alpha_{[h],i,j}`. ``E_g`` counts the edges whose target
+node belongs to graph ``g``. Each graph keeps its ``ceil(keep_ratio * E_g)`` best-scoring edges, with
+the product taken in float64 less 1e-9, and a graph with at least one edge keeps at least one.
+Ranking never crosses graphs, so a sample's kept edges do not depend on the other samples of its
+batch.
 """
 
 from __future__ import annotations
