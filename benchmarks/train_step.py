@@ -5,7 +5,8 @@ Features are random, with text 300, audio 5 and vision 20 columns, at two sets o
 over the repeats (wall clock, and the process's CPU time over all threads, which other processes on
 a shared machine inflate less), edges per sample entering the first layer, and peak memory: on CUDA
 ``torch.cuda.max_memory_allocated``; on CPU the growth of the process's maximum resident set size
-(``ru_maxrss``) from the start of the run, which is an upper bound on what the step itself needs.
+(``ru_maxrss``) over its value before the first model is built, which also counts the model, the
+batch and the allocator's cached memory.
 
 Example:
     python benchmarks/train_step.py --device cpu --repeats 3
@@ -51,7 +52,7 @@ def max_rss_bytes() -> int:
     return usage if sys.platform == "darwin" else usage * 1024
 
 
-def measure(lengths, args) -> dict[str, float]:
+def measure(lengths, args, rss_baseline: int) -> dict[str, float]:
     device = torch.device(args.device)
     torch.manual_seed(0)
     model = create_model("mtag", feature_sizes=FEATURE_SIZES, output_dim=1).to(device)
@@ -65,7 +66,6 @@ def measure(lengths, args) -> dict[str, float]:
         loss.backward()
         optimizer.step()
 
-    rss_before = max_rss_bytes()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 
@@ -87,7 +87,7 @@ def measure(lengths, args) -> dict[str, float]:
     if device.type == "cuda":
         peak = torch.cuda.max_memory_allocated(device)
     else:
-        peak = max_rss_bytes() - rss_before
+        peak = max_rss_bytes() - rss_baseline
     return {
         "ms_per_sample": 1000 * statistics.median(times) / args.batch_size,
         "cpu_ms_per_sample": 1000 * statistics.median(cpu_times) / args.batch_size,
@@ -111,8 +111,11 @@ def main() -> None:
 
     length_sets = LENGTH_SETS if args.lengths == "all" else (tuple(int(v) for v in args.lengths.split("/")),)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}, batch {args.batch_size}")
-    for lengths in length_sets:
-        figures = measure(lengths, args)
+    # ru_maxrss is a high-water mark, so measure every set from the same baseline and run the sets
+    # from smallest to largest; each figure is then that set's own peak.
+    rss_baseline = max_rss_bytes()
+    for lengths in sorted(length_sets, key=sum):
+        figures = measure(lengths, args, rss_baseline)
         print(
             f"lengths {'/'.join(map(str, lengths))}: {figures['ms_per_sample']:.1f} ms per sample, "
             f"({figures['cpu_ms_per_sample']:.1f} ms of CPU time over all threads), "

@@ -174,6 +174,8 @@ def _edges(
 
     graph = node_graph[target]
     target_modality = node_modality[target]
+    # TODO: tau is monotone along each (target, source modality) run, so two per-run thresholds and
+    # two comparisons per edge would replace this elementwise pseudo-alignment, the build's main cost.
     tau = temporal_type_of_pairs(
         source_step,
         node_position[target],
