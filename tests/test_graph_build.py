@@ -11,6 +11,7 @@ from mtagbench.graph import (
     num_edge_types,
     temporal_types,
 )
+from mtagbench.graph.pseudo_align import temporal_type_of_pairs
 
 MODALITIES = ("text", "audio", "vision")
 
@@ -154,3 +155,19 @@ def test_collapse_modes():
 def test_build_rejects_unknown_intra_edges():
     with pytest.raises(ValueError, match="intra_edges"):
         build_graph(lengths_of((1, 1, 1)), intra_edges="near")
+
+
+def test_types_match_pairwise_rule_grid():
+    rows = [(a, b, c) for a in (0, 1, 2, 5) for b in (1, 3, 8, 13) for c in (0, 2, 7)]
+    for intra_edges in ("adjacent", "all"):
+        graph = build_graph(lengths_of(*rows), intra_edges=intra_edges)
+        source, target = graph.edge_index
+        lengths = torch.tensor(rows)
+        source_graph = graph.node_graph[source]
+        expected = temporal_type_of_pairs(
+            graph.node_position[source],
+            graph.node_position[target],
+            lengths[source_graph, graph.node_modality[source]],
+            lengths[source_graph, graph.node_modality[target]],
+        )
+        assert torch.equal(graph.edge_type % 3, expected), intra_edges

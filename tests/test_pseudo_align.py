@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mtagbench.graph.pseudo_align import FUTURE, PAST, PRESENT, pseudo_align, temporal_types
+from mtagbench.graph.pseudo_align import FUTURE, PAST, PRESENT, pseudo_align, pseudo_align_counts, temporal_types
 
 
 def test_windows_three_into_ten():
@@ -117,3 +117,15 @@ def test_windows_invariants_random(m, data):
 @given(st.integers(1, 80), st.integers(1, 80))
 def test_types_invariants_random(source_length, target_length):
     check_types(source_length, target_length)
+
+
+def test_counts_match_windows():
+    for m in range(1, 30):
+        for n in range(1, m + 1):
+            windows = pseudo_align(n, m)
+            position = torch.arange(m)
+            ended, started = pseudo_align_counts(position, torch.full_like(position, n), torch.full_like(position, m))
+            expected_ended = (windows[None, :, 1] <= position[:, None]).sum(1)
+            expected_started = (windows[None, :, 0] <= position[:, None]).sum(1)
+            assert torch.equal(ended, expected_ended), (n, m)
+            assert torch.equal(started, expected_started), (n, m)

@@ -25,7 +25,7 @@ from typing import Literal
 import torch
 
 from mtagbench.graph.edge_types import encode_edge_type
-from mtagbench.graph.pseudo_align import temporal_type_of_pairs
+from mtagbench.graph.pseudo_align import pseudo_align_counts, pseudo_align_windows
 
 IntraEdges = Literal["adjacent", "all"]
 INTRA_EDGE_CHOICES = ("adjacent", "all")
@@ -141,6 +141,25 @@ def _nodes(
     return node_modality, node_position, node_graph, tuple(node_index)
 
 
+def _temporal_thresholds(
+    source_lengths: torch.Tensor, target_length: torch.Tensor, target_position: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return, per (target node, source modality), the source steps where past and present end.
+
+    Source steps below the first threshold are past, those below the second present, the rest
+    future (see :mod:`mtagbench.graph.pseudo_align`). A source modality at least as long as the
+    target's holds the target's window ``[start, end)``. A shorter one holds the counts of its windows
+    that end and start at or before the target's step.
+    """
+    position = target_position[:, None].expand_as(source_lengths)
+    own = target_length[:, None].expand_as(source_lengths)
+    source_is_long = source_lengths >= own
+
+    start, end = pseudo_align_windows(position, own, source_lengths)
+    ended, started = pseudo_align_counts(position, source_lengths, own)
+    return torch.where(source_is_long, start, ended), torch.where(source_is_long, end, started)
+
+
 def _edges(
     table: torch.Tensor,
     modality_offset: torch.Tensor,
@@ -157,31 +176,29 @@ def _edges(
     num_modalities = table.shape[1]
 
     # Segment (target node, source modality): how many source steps, starting where.
-    run_length = table[node_graph]
+    source_lengths = table[node_graph]
+    own_length = source_lengths.gather(1, node_modality[:, None]).squeeze(1)
+    run_length = source_lengths
     run_start = torch.zeros_like(run_length)
     if intra_edges == "adjacent":
-        own_length = run_length.gather(1, node_modality[:, None]).squeeze(1)
         first = (node_position - 1).clamp(min=0)
         last = torch.minimum(node_position + 1, own_length - 1)
         run_length = run_length.scatter(1, node_modality[:, None], (last - first + 1)[:, None])
         run_start = run_start.scatter(1, node_modality[:, None], first[:, None])
+    past_end, present_end = _temporal_thresholds(source_lengths, own_length, node_position)
 
     segment, local = _ranges(run_length.reshape(-1))
     target = segment // num_modalities
     source_modality = segment % num_modalities
     source_step = run_start.reshape(-1)[segment] + local
+
+    # Along a run, sources before past_end are past, then present up to present_end, then future.
+    tau = (source_step >= past_end.reshape(-1)[segment]).long()
+    tau += (source_step >= present_end.reshape(-1)[segment]).long()
     del segment, local
 
     graph = node_graph[target]
     target_modality = node_modality[target]
-    # TODO: tau is monotone along each (target, source modality) run, so two per-run thresholds and
-    # two comparisons per edge would replace this elementwise pseudo-alignment, the build's main cost.
-    tau = temporal_type_of_pairs(
-        source_step,
-        node_position[target],
-        table[graph, source_modality],
-        table[graph, target_modality],
-    )
     edge_type = encode_edge_type(source_modality, target_modality, tau, num_modalities)
     source = modality_offset[graph, source_modality] + source_step
     return torch.stack([source, target]), edge_type
