@@ -10,9 +10,9 @@ by sample, then modality by modality, then step by step. Edges:
 - across modalities, every ordered pair of nodes (``L_s L_t`` edges from modality ``s`` to ``t``),
   with the temporal type given by pseudo-alignment (:mod:`mtagbench.graph.pseudo_align`).
 
-Everything is computed with tensor operations over the whole batch; no Python loop runs over
-samples or nodes (only over modality pairs). Within one sample the relative order of edges does not
-depend on the other samples of the batch, so ties broken by edge order break the same way for a
+Edges are sorted by target node, then source modality, then source step. Everything is computed
+with tensor operations over the whole batch; no Python loop runs over samples, nodes or modality
+pairs. Within one sample the relative order of edges does not depend on the other samples of the batch, so ties broken by edge order break the same way for a
 sample alone and inside a batch.
 """
 
@@ -25,7 +25,7 @@ from typing import Literal
 import torch
 
 from mtagbench.graph.edge_types import encode_edge_type
-from mtagbench.graph.pseudo_align import temporal_type_of_pairs
+from mtagbench.graph.pseudo_align import pseudo_align_counts, pseudo_align_windows
 
 IntraEdges = Literal["adjacent", "all"]
 INTRA_EDGE_CHOICES = ("adjacent", "all")
@@ -100,16 +100,7 @@ def build_graph(lengths: Mapping[str, torch.Tensor], intra_edges: IntraEdges = "
 
     node_modality, node_position, node_graph, node_index = _nodes(table, modality_offset)
 
-    sources, targets, types = [], [], []
-    for source_modality in range(num_modalities):
-        for target_modality in range(num_modalities):
-            block = _edge_block(table, modality_offset, source_modality, target_modality, intra_edges)
-            sources.append(block[0])
-            targets.append(block[1])
-            types.append(block[2])
-
-    edge_index = torch.stack([torch.cat(sources), torch.cat(targets)])
-    edge_type = torch.cat(types)
+    edge_index, edge_type = _edges(table, modality_offset, node_modality, node_position, node_graph, intra_edges)
     return MultimodalGraph(
         modalities=modalities,
         num_graphs=num_graphs,
@@ -150,48 +141,64 @@ def _nodes(
     return node_modality, node_position, node_graph, tuple(node_index)
 
 
-def _edge_block(
+def _temporal_thresholds(
+    source_lengths: torch.Tensor, target_length: torch.Tensor, target_position: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return, per (target node, source modality), the source steps where past and present end.
+
+    Source steps below the first threshold are past, those below the second present, the rest
+    future (see :mod:`mtagbench.graph.pseudo_align`). A source modality at least as long as the
+    target's holds the target's window ``[start, end)``. A shorter one holds the counts of its windows
+    that end and start at or before the target's step.
+    """
+    position = target_position[:, None].expand_as(source_lengths)
+    own = target_length[:, None].expand_as(source_lengths)
+    source_is_long = source_lengths >= own
+
+    start, end = pseudo_align_windows(position, own, source_lengths)
+    ended, started = pseudo_align_counts(position, source_lengths, own)
+    return torch.where(source_is_long, start, ended), torch.where(source_is_long, end, started)
+
+
+def _edges(
     table: torch.Tensor,
     modality_offset: torch.Tensor,
-    source_modality: int,
-    target_modality: int,
+    node_modality: torch.Tensor,
+    node_position: torch.Tensor,
+    node_graph: torch.Tensor,
     intra_edges: IntraEdges,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return source ids, target ids and full types of the edges from one modality to another."""
-    source_length = table[:, source_modality]
-    target_length = table[:, target_modality]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the edges sorted by target node, then source modality, then source step.
 
-    if source_modality == target_modality and intra_edges == "adjacent":
-        sample, source_step, target_step = _adjacent_pairs(source_length)
-    else:
-        sample, pair = _ranges(source_length * target_length)
-        width = target_length[sample]
-        source_step = pair // width
-        target_step = pair % width
-
-    source_length = source_length[sample]
-    target_length = target_length[sample]
-    tau = temporal_type_of_pairs(source_step, target_step, source_length, target_length)
-
-    num_modalities = table.shape[1]
-    edge_type = encode_edge_type(
-        torch.full_like(tau, source_modality), torch.full_like(tau, target_modality), tau, num_modalities
-    )
-    source = modality_offset[sample, source_modality] + source_step
-    target = modality_offset[sample, target_modality] + target_step
-    return source, target, edge_type
-
-
-def _adjacent_pairs(length: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Return (sample, source step, target step) of the self and neighbour edges of each step.
-
-    The edges of one target step are listed together, ordered previous, self, next.
+    Each target node gets one run of source steps per source modality: the whole modality, except
+    within its own modality under ``"adjacent"``, where the run is its previous, own and next step.
     """
-    sample, target_step = _ranges(length)
-    shifts = torch.tensor([-1, 0, 1], device=length.device)
-    source_step = (target_step[:, None] + shifts).reshape(-1)
-    target_step = target_step.repeat_interleave(3)
-    sample = sample.repeat_interleave(3)
+    num_modalities = table.shape[1]
 
-    valid = (source_step >= 0) & (source_step < length[sample])
-    return sample[valid], source_step[valid], target_step[valid]
+    # Segment (target node, source modality): how many source steps, starting where.
+    source_lengths = table[node_graph]
+    own_length = source_lengths.gather(1, node_modality[:, None]).squeeze(1)
+    run_length = source_lengths
+    run_start = torch.zeros_like(run_length)
+    if intra_edges == "adjacent":
+        first = (node_position - 1).clamp(min=0)
+        last = torch.minimum(node_position + 1, own_length - 1)
+        run_length = run_length.scatter(1, node_modality[:, None], (last - first + 1)[:, None])
+        run_start = run_start.scatter(1, node_modality[:, None], first[:, None])
+    past_end, present_end = _temporal_thresholds(source_lengths, own_length, node_position)
+
+    segment, local = _ranges(run_length.reshape(-1))
+    target = segment // num_modalities
+    source_modality = segment % num_modalities
+    source_step = run_start.reshape(-1)[segment] + local
+
+    # Along a run, sources before past_end are past, then present up to present_end, then future.
+    tau = (source_step >= past_end.reshape(-1)[segment]).long()
+    tau += (source_step >= present_end.reshape(-1)[segment]).long()
+    del segment, local
+
+    graph = node_graph[target]
+    target_modality = node_modality[target]
+    edge_type = encode_edge_type(source_modality, target_modality, tau, num_modalities)
+    source = modality_offset[graph, source_modality] + source_step
+    return torch.stack([source, target]), edge_type

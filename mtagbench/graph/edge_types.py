@@ -79,7 +79,7 @@ def decode_edge_type(edge_type: int, modalities: Sequence[str], mode: EdgeTypeMo
         ValueError: If the id is out of range for ``mode`` and the number of modalities.
 
     Example:
-        >>> decode_edge_type(5, ("text", "audio", "vision"))
+        >>> decode_edge_type(8, ("text", "audio", "vision"))
         EdgeTypeName(source='text', target='vision', tau='future')
     """
     count = len(modalities)

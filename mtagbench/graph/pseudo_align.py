@@ -119,6 +119,47 @@ def pseudo_align_windows(
     return start, end
 
 
+def pseudo_align_counts(
+    position: torch.Tensor, n_short: torch.Tensor, m_long: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Count, for a node of the longer sequence, the windows that end and start at or before it.
+
+    Args:
+        position: int64 tensor of steps ``p`` in the longer sequence, ``0 <= p < m_long``.
+        n_short: int64 tensor, same shape, length N of the shorter sequence, ``1 <= N <= M``.
+        m_long: int64 tensor, same shape, length M of the longer sequence.
+
+    Returns:
+        ``(ended, started)``: the number of short nodes whose window ends at or before ``p``
+        (``end <= p``) and whose window starts at or before ``p`` (``start <= p``). Short nodes
+        ``0 .. ended - 1`` lie before ``p``, ``ended .. started - 1`` are aligned with it and the rest
+        lie after it, because starts and ends are non-decreasing.
+    """
+    n = n_short.clamp(min=1)
+    m = m_long
+    p = position
+
+    # Branch N <= M / 2, windows [i S, i S + W).
+    stride = torch.minimum((m // (n - 1).clamp(min=1) + 2) // 2, m // n).clamp(min=1)
+    window = m - (n - 1) * stride
+    spread_started = torch.minimum(p // stride + 1, n)
+    spread_ended = ((p - window) // stride + 1).clamp(min=0).minimum(n)
+
+    # Branch N > M / 2: k = M - N windows [2i, 2i + 2), then windows [k + i, k + i + 1).
+    doubled = m - n
+    dense_started = torch.where(p < 2 * doubled, p // 2 + 1, p - doubled + 1).minimum(n)
+    dense_ended = torch.minimum(doubled, p // 2) + (p - 2 * doubled).clamp(min=0)
+
+    spread = 2 * n <= m
+    started = torch.where(spread, spread_started, dense_started)
+    ended = torch.where(spread, spread_ended, dense_ended)
+
+    single = n == 1
+    started = torch.where(single, torch.ones_like(started), started)
+    ended = torch.where(single, torch.zeros_like(ended), ended)
+    return ended, started
+
+
 def temporal_type_of_pairs(
     source_index: torch.Tensor,
     target_index: torch.Tensor,

@@ -166,8 +166,8 @@ class MTAG(nn.Module):
             )
             if return_attention:
                 records.append(MTAGLayerAttention(edge_index, full_type, alpha.detach(), kept))
+                full_type = full_type[kept]
             edge_index = edge_index[:, kept]
-            full_type = full_type[kept]
             conv_type = conv_type[kept]
 
         output = self.readout(self._graph_readout(x, edge_index, graph))

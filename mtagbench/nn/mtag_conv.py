@@ -10,6 +10,9 @@ from torch import Tensor, nn
 from torch_geometric.nn import MessagePassing
 from torch_geometric.utils import softmax
 
+from mtagbench.nn.attention_aggregate import attention_aggregate
+from mtagbench.nn.edge_attention import edge_attention
+
 
 class MTAGConv(MessagePassing):
     r"""The modal-temporal attention operator of MTAG (Yang et al., NAACL 2021).
@@ -49,6 +52,11 @@ class MTAGConv(MessagePassing):
         negative_slope: Slope of the LeakyReLU. (default: ``0.2``)
         dropout: Dropout probability on the attention weights. (default: ``0.0``)
         bias: Add a learnable bias :math:`\mathbf{b}` of size :math:`H C`. (default: ``True``)
+        fused: Compute the attention with :func:`mtagbench.nn.edge_attention.edge_attention` and
+            aggregate with sparse matrix products
+            (:func:`mtagbench.nn.attention_aggregate.attention_aggregate`) instead of PyG's
+            ``softmax`` and one message per edge in :meth:`message`. Same result, several times
+            faster and smaller on dense graphs. Needs unique edges. (default: ``True``)
         **kwargs: Passed to :class:`torch_geometric.nn.conv.MessagePassing`.
 
     Shapes:
@@ -76,6 +84,7 @@ class MTAGConv(MessagePassing):
         negative_slope: float = 0.2,
         dropout: float = 0.0,
         bias: bool = True,
+        fused: bool = True,
         **kwargs,
     ) -> None:
         kwargs.setdefault("aggr", "add")
@@ -88,6 +97,7 @@ class MTAGConv(MessagePassing):
         self.heads = heads
         self.negative_slope = negative_slope
         self.dropout = dropout
+        self.fused = fused
 
         self.weight = nn.Parameter(torch.empty(num_node_types, in_channels, heads * out_channels))
         self.att = nn.Parameter(torch.empty(num_edge_types, heads, 2 * out_channels))
@@ -116,9 +126,11 @@ class MTAGConv(MessagePassing):
         x_proj = self.project(x, node_type).view(-1, heads, channels)
 
         alpha = self.attention(x_proj, edge_index, edge_type)
-        weights = F.dropout(alpha, p=self.dropout, training=self.training)
-
-        out = self.propagate(edge_index, x=x_proj, alpha=weights, size=(x.size(0), x.size(0)))
+        if self.fused:
+            out = attention_aggregate(alpha, x_proj, edge_index, x.size(0), self.dropout, self.training)
+        else:
+            weights = F.dropout(alpha, p=self.dropout, training=self.training)
+            out = self.propagate(edge_index, x=x_proj, alpha=weights, size=(x.size(0), x.size(0)))
         out = out.reshape(-1, heads * channels)
         if self.bias is not None:
             out = out + self.bias
@@ -145,9 +157,12 @@ class MTAGConv(MessagePassing):
         # Per node and type: <x'_n[h], a_t[h, :C]> (target half) and <x'_n[h], a_t[h, C:]> (source half).
         score_target = torch.einsum("nhc,thc->nth", x_proj, self.att[..., :channels])
         score_source = torch.einsum("nhc,thc->nth", x_proj, self.att[..., channels:])
+
+        if self.fused:
+            return edge_attention(score_target, score_source, edge_index, edge_type, self.negative_slope)
+
         score_target = score_target.reshape(-1, self.heads)
         score_source = score_source.reshape(-1, self.heads)
-
         beta = score_target.index_select(0, target * self.num_edge_types + edge_type)
         beta = beta + score_source.index_select(0, source * self.num_edge_types + edge_type)
         beta = F.leaky_relu(beta, self.negative_slope)

@@ -1,10 +1,11 @@
 """Dynamic edge pruning between MTAG layers, done per graph.
 
 After a layer, each edge gets one score: its attention weight averaged over heads,
-:math:`\\alpha_{ij} = \\frac{1}{H} \\sum_h \\alpha_{[h],i,j}`. Each graph (sample) then keeps its
-``ceil(keep_ratio * E_g)`` best-scoring edges (the product taken in float64, less 1e-9), where ``E_g`` counts the edges whose target node
-belongs to graph ``g``; a graph with at least one edge keeps at least one. Ranking never crosses
-graphs, so a sample's kept edges do not depend on the other samples of its batch.
+:math:`\\alpha_{ij} = \\frac{1}{H} \\sum_h \\alpha_{[h],i,j}`. ``E_g`` counts the edges whose target
+node belongs to graph ``g``. Each graph keeps its ``ceil(keep_ratio * E_g)`` best-scoring edges, with
+the product taken in float64 less 1e-9, and a graph with at least one edge keeps at least one.
+Ranking never crosses graphs, so a sample's kept edges do not depend on the other samples of its
+batch.
 """
 
 from __future__ import annotations
@@ -29,25 +30,37 @@ def edges_to_keep_per_graph(edge_graph: Tensor, num_graphs: int, keep_ratio: flo
 def rank_within_graph(score: Tensor, edge_graph: Tensor, num_graphs: int) -> Tensor:
     """Return each edge's rank among its graph's edges, 0 for the highest score.
 
-    Ties keep edge order: of two equal scores in one graph, the earlier edge ranks higher.
+    Scores must be non-negative, as attention weights and uniform random numbers are; a negative
+    score ranks as 0. Ties keep edge order: of two equal scores in one graph, the earlier edge ranks
+    higher.
     """
     num_edges = score.numel()
     if num_edges == 0:
         return torch.zeros(0, dtype=torch.long, device=score.device)
 
-    # Stable sort by descending score, then stable sort by graph: edges end up grouped by graph and
-    # ordered by descending score, ties in original order.
-    by_score = torch.sort(score, descending=True, stable=True).indices
-    by_graph = torch.sort(edge_graph[by_score], stable=True).indices
-    order = by_score[by_graph]
-
+    # Lay the scores out as a (graphs, max edges per graph) matrix padded with -1, then sort each
+    # row once. Edges are usually grouped by graph already (sorted by target node).
+    grouped = bool((edge_graph[1:] >= edge_graph[:-1]).all())
+    order = torch.arange(num_edges, device=score.device) if grouped else torch.sort(edge_graph, stable=True).indices
+    graph_sorted = edge_graph[order]
     counts = torch.bincount(edge_graph, minlength=num_graphs)
     graph_start = torch.cumsum(counts, 0) - counts
-    sorted_graph = edge_graph[order]
-    rank_sorted = torch.arange(num_edges, device=score.device) - graph_start[sorted_graph]
+    column = torch.arange(num_edges, device=score.device) - graph_start[graph_sorted]
 
-    rank = torch.empty_like(rank_sorted)
-    rank[order] = rank_sorted
+    # Scores are non-negative, so their float32 bit patterns order like the values. Appending the
+    # reversed column makes every key unique, so an unstable sort breaks ties by edge order.
+    # Adding 0.0 turns -0.0, whose sign bit would sort it below every positive score, into 0.0.
+    bits = (score.float().clamp(min=0.0) + 0.0).view(torch.int32).long()
+    width = int(counts.max())
+    key = bits[order] * (1 << 32) + (width - 1 - column)
+    padded = torch.full((num_graphs, width), -1, dtype=torch.long, device=score.device)
+    padded[graph_sorted, column] = key
+    by_score = torch.sort(padded, dim=1, descending=True).indices
+
+    rank_padded = torch.empty_like(by_score)
+    rank_padded.scatter_(1, by_score, torch.arange(by_score.size(1), device=score.device).expand_as(by_score))
+    rank = torch.empty_like(column)
+    rank[order] = rank_padded[graph_sorted, column]
     return rank
 
 
