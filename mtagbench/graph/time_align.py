@@ -19,8 +19,13 @@ The rule, for a source interval :math:`[s_0, s_1]` and a target interval :math:`
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
+
+from mtagbench.graph.build import MultimodalGraph
+from mtagbench.graph.edge_types import encode_edge_type
 
 PAST = 0
 PRESENT = 1
@@ -46,22 +51,46 @@ def temporal_types_from_times(
     """
     source = _as_intervals(source_times, "source_times")
     target = _as_intervals(target_times, "target_times").to(source.device)
+    return interval_types(source[:, 0, None], source[:, 1, None], target[None, :, 0], target[None, :, 1])
 
-    source_start, source_end = source[:, 0, None], source[:, 1, None]
-    target_start, target_end = target[None, :, 0], target[None, :, 1]
 
+def interval_types(
+    source_start: torch.Tensor, source_end: torch.Tensor, target_start: torch.Tensor, target_end: torch.Tensor
+) -> torch.Tensor:
+    """Return the temporal type of source and target intervals given as broadcastable tensors, elementwise."""
     overlap_start = torch.maximum(source_start, target_start)
     overlap_end = torch.minimum(source_end, target_end)
     positive_overlap = overlap_start < overlap_end
     has_point = (source_start == source_end) | (target_start == target_end)
     point_meets = has_point & (overlap_start <= overlap_end)
     present = positive_overlap | point_meets
-
     past = ~present & (source_end <= target_start)
-    types = torch.full(present.shape, FUTURE, dtype=torch.long, device=source.device)
+
+    types = torch.full(present.shape, FUTURE, dtype=torch.long, device=present.device)
     types[past] = PAST
     types[present] = PRESENT
     return types
+
+
+def retype_by_time(graph: MultimodalGraph, node_times: torch.Tensor) -> MultimodalGraph:
+    """Return ``graph`` with the temporal type of every cross-modal edge taken from real time stamps.
+
+    Edges within one modality keep the type from step order, which time stamps of one modality share.
+
+    Args:
+        graph: A graph from :func:`mtagbench.graph.build.build_graph`.
+        node_times: float ``(N, 2)``, start and end seconds of every node.
+    """
+    source, target = graph.edge_index
+    num_modalities = len(graph.modalities)
+    source_modality = graph.node_modality[source]
+    target_modality = graph.node_modality[target]
+
+    tau = interval_types(node_times[source, 0], node_times[source, 1], node_times[target, 0], node_times[target, 1])
+    same_modality = source_modality == target_modality
+    tau = torch.where(same_modality, graph.edge_type % 3, tau)
+    edge_type = encode_edge_type(source_modality, target_modality, tau, num_modalities)
+    return dataclasses.replace(graph, edge_type=edge_type)
 
 
 def _as_intervals(times: torch.Tensor | np.ndarray, name: str) -> torch.Tensor:

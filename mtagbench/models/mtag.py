@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from mtagbench.data.sample import Batch
 from mtagbench.errors import DataError
 from mtagbench.graph.build import MultimodalGraph, build_graph
+from mtagbench.graph.time_align import retype_by_time
 from mtagbench.graph.edge_types import collapse_edge_types, num_edge_types
 from mtagbench.models.mtag_attention import MTAGAttention, MTAGLayerAttention
 from mtagbench.nn.mtag_conv import MTAGConv
@@ -49,6 +50,13 @@ class MTAGOptions:
     edge_types: Literal["full", "modality", "temporal", "none"] = field(
         default="full",
         metadata={"help": "edge typing: modality pair and tau (3M^2 types), pair only, tau only, or one type"},
+    )
+    align: Literal["pseudo", "time"] = field(
+        default="pseudo",
+        metadata={
+            "help": "temporal edge types across modalities: pseudo-alignment of step positions, or the "
+            "data's per-step time stamps (past, overlapping, future)"
+        },
     )
     prune: Literal["topk", "random", "none"] = field(
         default="topk",
@@ -148,6 +156,8 @@ class MTAG(nn.Module):
         """Predict ``(B, output_dim)`` for a batch; with ``return_attention`` also the attention records."""
         lengths = self._lengths(batch)
         graph = build_graph(lengths, intra_edges=self.options.intra_edges)
+        if self.options.align == "time":
+            graph = retype_by_time(graph, self._node_times(batch, graph))
         x = self._nodes(batch, graph, lengths)
 
         edge_index = graph.edge_index
@@ -211,6 +221,26 @@ class MTAG(nn.Module):
 
         x = x + sinusoidal_encoding(graph.node_position, self.options.hidden_dim)
         return self.feature_dropout(x)
+
+    def _node_times(self, batch: Batch, graph: MultimodalGraph) -> Tensor:
+        """Gather the ``(N, 2)`` start and end seconds of every node from ``batch.timestamps``.
+
+        Raises:
+            DataError: If a modality has no time stamps or a real step's time stamp is NaN.
+        """
+        stamps = batch.timestamps or {}
+        node_times = torch.zeros(graph.num_nodes, 2, dtype=torch.float64, device=graph.node_modality.device)
+        for modality, node_ids in zip(self.modalities, graph.node_index):
+            if modality not in stamps:
+                raise DataError(
+                    f"align='time' needs per-step time stamps, but the {modality} modality of this batch has "
+                    f"none; use a dataset that stores them (mosi-csd) or align='pseudo'"
+                )
+            times = stamps[modality][batch.masks[modality]]
+            if not torch.isfinite(times).all():
+                raise DataError(f"align='time': the {modality} time stamps of a real step are NaN or inf")
+            node_times[node_ids] = times.to(node_times)
+        return node_times
 
     def _graph_readout(self, x: Tensor, edge_index: Tensor, graph: MultimodalGraph) -> Tensor:
         """Average, per graph, the nodes that still have an incoming edge (all nodes if none has)."""
