@@ -431,7 +431,7 @@ def test_cli_pull_prints_path(published) -> None:
 def test_cli_pull_unpublished() -> None:
     result = cli("zoo", "pull", "mult.iemocap")
     assert result.exit_code == 2
-    assert "mtagbench run mult --dataset iemocap --epochs 35" in result.output
+    assert "mtagbench run mult --dataset iemocap --epochs 40" in result.output
 
 
 def test_cli_push_prints_entry(hub: LocalHub, run_dir: Path) -> None:
