@@ -293,7 +293,7 @@ def test_cli_writes_folder(tmp_path):
         [
             "compare", "test-meanpool", "constant", "--dataset", "tiny", "--seeds", "0", "1", "--epochs", "2",
             "--device", "cpu", "--runs", str(tmp_path / "runs"), "--out", str(out),
-            "--model-option", "test-meanpool:hidden=4", "--timing-steps", "1", "--reference", "constant",
+            "--model-option", "test-meanpool:hidden=4", "--timing-steps", "1", "--reference", "constant", "--reader-option", "seed=1",
         ],
         env={"COLUMNS": "250"},
     )
@@ -305,7 +305,15 @@ def test_cli_writes_folder(tmp_path):
     assert document["seeds"] == [0, 1]
     assert document["reference_model"] == "constant"
     assert document["training"]["epochs"] == 2
+    assert document["reader_options"] == {"seed": 1}
     assert (out / "convergence.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_cli_bad_reader_option(tmp_path):
+    result = runner.invoke(app, ["compare", "constant", "--dataset", "tiny", "--runs", str(tmp_path), "--reader-option", "size"])
+
+    assert isinstance(result.exception, ConfigError)
+    assert "NAME=VALUE" in str(result.exception)
 
 
 def test_cli_bad_model_option(tmp_path):

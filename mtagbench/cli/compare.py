@@ -15,18 +15,18 @@ from mtagbench.cli.list_options import SeedsCommand
 from mtagbench.cli.results import RunsProgress, progress_bar
 from mtagbench.compare import MeasureSettings, compare_models, default_out_dir, parse_model_options, write_comparison
 from mtagbench.compare.runner import check_models
-from mtagbench.compare.table import accuracy_rows, efficiency_rows
+from mtagbench.compare.report import binary_legend
+from mtagbench.compare.table import accuracy_rows, efficiency_rows, test_metrics
 from mtagbench.data.reader_options import convert_reader_options
 from mtagbench.data.registry import get_dataset_spec, load_dataset
 from mtagbench.errors import ConfigError
-from mtagbench.results import format as fmt
 from mtagbench.results.seeds import check_seeds
 from mtagbench.training import TrainConfig
 
 console = Console()
 
 
-def parse_reader_options(dataset: str, specs: List[str]) -> dict:
+def reader_options_from_pairs(dataset: str, specs: List[str]) -> dict:
     """Convert ``NAME=VALUE`` strings to the dataset reader's typed options.
 
     Raises:
@@ -83,7 +83,7 @@ def compare(
     models = check_models(models)
     seeds = check_seeds(seeds)
     options = parse_model_options(model_option, models)
-    reader_options = parse_reader_options(dataset, reader_option)
+    reader_options = reader_options_from_pairs(dataset, reader_option)
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, device=device)
     settings = MeasureSettings(timing_steps=timing_steps, convergence_tolerance=convergence_tolerance)
     if reference is not None and reference not in models:
@@ -116,7 +116,7 @@ def compare(
     paths = write_comparison(comparison, out_dir, reference, command)
     header, rows = accuracy_rows(comparison)
     console.print(rich_table(f"test metrics on {data.name}, mean ± std over seeds {' '.join(map(str, seeds))}", header, rows))
-    for line in [text for text in fmt.legend_lines(list(comparison.models[0].test))]:
+    for line in binary_legend(test_metrics(comparison)):
         console.print(f"  {line}", highlight=False)
     header, rows = efficiency_rows(comparison, reference)
     console.print(rich_table("size, cost, speed and convergence", header, rows))
