@@ -325,3 +325,17 @@ def test_cli_bad_model_option(tmp_path):
     assert result.exit_code != 0
     assert isinstance(result.exception, ConfigError)
     assert "not compared" in str(result.exception)
+
+
+def test_compare_resumes_unfinished_run(tmp_path):
+    from mtagbench.training import RunFolderError, run_experiment
+
+    dataset = tiny.make_dataset()
+    run_experiment("constant", dataset, CONFIG, runs_root=tmp_path, stop_after_epoch=1)
+
+    with pytest.raises(RunFolderError, match="--resume"):
+        compare_models(["constant"], dataset, CONFIG, [0], runs_root=tmp_path, settings=SETTINGS)
+    resumed = compare_models(["constant"], dataset, CONFIG, [0], runs_root=tmp_path, resume=True, settings=SETTINGS)
+
+    assert resumed.models[0].trained_now == (True,)
+    assert len(resumed.models[0].valid_curves[0]) == CONFIG.epochs

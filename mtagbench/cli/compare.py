@@ -69,6 +69,8 @@ def compare(
     reader_option: List[str] = typer.Option(
         [], "--reader-option", help="NAME=VALUE, an option of the dataset reader, e.g. num_train=128; repeatable."
     ),
+    resume: bool = typer.Option(False, help="Continue unfinished runs (of an interrupted comparison) from their last epoch."),
+    overwrite: bool = typer.Option(False, help="Delete the compared runs' folders and train them again."),
     reference: Optional[str] = typer.Option(None, help="Model that percentage columns refer to (default: the first)."),
     timing_steps: int = typer.Option(5, help="Timed training steps per model; 0 skips the step timing."),
     convergence_tolerance: float = typer.Option(
@@ -105,6 +107,8 @@ def compare(
             seeds,
             options,
             runs_root=runs,
+            resume=resume,
+            overwrite=overwrite,
             reader_options=reader_options,
             settings=settings,
             command=command,

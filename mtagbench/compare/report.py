@@ -119,8 +119,8 @@ def render_markdown(comparison: Comparison, reference: str | None = None, comman
         "",
     ]
     for entry in comparison.models:
-        per_seed = ", ".join(f"seed {seed}: {epoch}" for seed, epoch in zip(entry.seeds, entry.convergence_epochs))
-        lines.append(f"- {entry.model}: converged at epoch {per_seed}")
+        per_seed = ", ".join(f"seed {seed}: epoch {epoch}" for seed, epoch in zip(entry.seeds, entry.convergence_epochs))
+        lines.append(f"- {entry.model} convergence: {per_seed}")
 
     lines += ["", "## Runs", ""]
     for entry in comparison.models:
@@ -158,11 +158,11 @@ def measurement_notes(comparison: Comparison, reference: str) -> list[str]:
         "s/epoch, runs (median): median training seconds per epoch over every epoch of every seed, from the runs' "
         f"history (recorded on: {'; '.join(hardware) or 'unknown'}).",
         f"s/epoch, measured here: median of {settings.timing_steps} timed training steps (forward, loss, backward, "
-        f"AdamW step; after {settings.timing_warmup_steps} warm-up steps) on the first training batches, times the "
+        f"AdamW step; after warm-up steps: {settings.timing_warmup_steps}) on the first training batches, times the "
         f"{first.batches_per_epoch} batches of an epoch. All models were timed back to back in one process.",
         f"inference samples/s: median of {settings.throughput_repeats} passes over the first "
         f"{settings.throughput_batches} test batches of {comparison.training['eval_batch_size']} samples, eval mode, "
-        f"after {settings.throughput_warmup_steps} warm-up batches.",
+        f"after warm-up batches: {settings.throughput_warmup_steps}.",
         f"peak memory growth: peak minus current memory around one training step on the FLOPs batch, read with "
         f"{first.peak_memory_method}; on the CPU it is process memory, so a model measured later in the same "
         "process can read lower (see docs/measure.md).",

@@ -126,6 +126,8 @@ def compare_models(
     model_options: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     runs_root: str | Path,
+    resume: bool = False,
+    overwrite: bool = False,
     reader_options: Mapping[str, Any] | None = None,
     settings: MeasureSettings = MeasureSettings(),
     command: list[str] | None = None,
@@ -145,6 +147,8 @@ def compare_models(
         seeds: Seeds, the same for every model.
         model_options: Model name to its options; missing models use their defaults.
         runs_root: Root of the run folders.
+        resume: Continue unfinished runs from their last completed epoch.
+        overwrite: Delete the runs' folders and train again, completed runs included.
         reader_options: The dataset reader's options, recorded in each run.
         settings: Measurement settings.
         command: The command line recorded in each run.
@@ -157,6 +161,8 @@ def compare_models(
 
     Raises:
         ConfigError: For no models, a repeated model or seed, or a task without a selection metric.
+        RunFolderError: When a run folder contains an unfinished run and neither ``resume`` nor
+            ``overwrite`` is set.
     """
     models = check_models(models)
     seeds = check_seeds(seeds)
@@ -175,6 +181,8 @@ def compare_models(
             seeds,
             options,
             runs_root=runs_root,
+            resume=resume,
+            overwrite=overwrite,
             reader_options=reader_options,
             command=command,
             callback_factory=None if callback_factory is None else (lambda seed, model=model: callback_factory(model, seed)),
