@@ -30,6 +30,7 @@ def plot_convergence(comparison: Comparison, path: str | Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(7.0, 4.5), dpi=120)
     for entry in comparison.models:
@@ -48,6 +49,7 @@ def plot_convergence(comparison: Comparison, path: str | Path) -> Path:
             axes.plot([converged], [mean[converged - 1]], "o", color=line.get_color(), markersize=5)
 
     metric = comparison.selection_metric
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("epoch")
     axes.set_ylabel(f"validation {fmt.label(metric)}")
     seeds = len(comparison.seeds)
