@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -99,6 +100,9 @@ class ModelMeasurements:
         memory_growth_bytes: Peak minus the usage just before that step.
         peak_memory_method: ``cuda.max_memory_allocated``, ``VmHWM`` or ``ru_maxrss``.
         environment: :func:`mtagbench.measure.environment_info` of the process.
+        load_average: The system's 1-minute load average before the step timing (``os.getloadavg``;
+            None where unavailable); a value above the CPU count means other processes competed for it.
+        cpu_count: Logical CPUs of the machine (``os.cpu_count``).
     """
 
     parameters: int
@@ -117,6 +121,8 @@ class ModelMeasurements:
     memory_growth_bytes: int
     peak_memory_method: str
     environment: dict[str, Any] = field(default_factory=dict)
+    load_average: float | None = None
+    cpu_count: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,6 +171,7 @@ def measure_model(
 
     _, memory = measure_peak_memory(step, device)
 
+    load_average = _load_average()
     train = dataset.splits["train"]
     batches_per_epoch = -(-len(train) // config.batch_size)
     step_seconds: list[float] = []
@@ -215,7 +222,16 @@ def measure_model(
         memory_growth_bytes=memory.growth_bytes,
         peak_memory_method=memory.method,
         environment=environment_info(device),
+        load_average=load_average,
+        cpu_count=os.cpu_count(),
     )
+
+
+def _load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def _flops(model: nn.Module, batch: Batch) -> tuple[int | None, int | None]:

@@ -143,6 +143,10 @@ def binary_legend(metrics: list[str]) -> list[str]:
     return lines
 
 
+def _load(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
 def measurement_notes(comparison: Comparison, reference: str) -> list[str]:
     """How each efficiency column was measured, and where."""
     env = comparison.environment
@@ -170,6 +174,9 @@ def measurement_notes(comparison: Comparison, reference: str) -> list[str]:
         f"does not improve by more than {settings.convergence_tolerance}; mean ± standard deviation over seeds.",
         f"measured on {env['device']} ({env['device_name']}), {env['torch_threads']} threads, torch {env['torch']}, "
         f"torch_geometric {env['torch_geometric']}, numpy {env['numpy']}, Python {env['python']}.",
+        f"1-minute load average before each model's step timing ({first.cpu_count} logical CPUs): "
+        + ", ".join(f"{entry.model} {_load(entry.measurements.load_average)}" for entry in comparison.models)
+        + ". A load above the CPU count means other processes competed for the CPU and times are inflated.",
     ]
     if reused:
         notes.append(

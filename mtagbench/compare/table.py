@@ -73,6 +73,7 @@ def comparison_frame(comparison: Comparison, reference: str | None = None) -> pd
             "peak_memory_growth_mib": measured.memory_growth_bytes / MIB,
             "peak_memory_mib": measured.peak_memory_bytes / MIB,
             "peak_memory_method": measured.peak_memory_method,
+            "load_average": _number(measured.load_average),
             "convergence_epoch_mean": entry.convergence.mean,
             "convergence_epoch_std": _number(entry.convergence.std),
             "convergence_epochs": " ".join(map(str, entry.convergence_epochs)),
