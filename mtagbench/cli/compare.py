@@ -16,7 +16,7 @@ from mtagbench.cli.results import RunsProgress, progress_bar
 from mtagbench.compare import MeasureSettings, compare_models, default_out_dir, parse_model_options, write_comparison
 from mtagbench.compare.runner import check_models
 from mtagbench.compare.report import binary_legend
-from mtagbench.compare.table import accuracy_rows, efficiency_rows, test_metrics
+from mtagbench.compare.table import accuracy_rows, efficiency_rows, metric_columns
 from mtagbench.data.reader_options import convert_reader_options
 from mtagbench.data.registry import get_dataset_spec, load_dataset
 from mtagbench.errors import ConfigError
@@ -120,7 +120,7 @@ def compare(
     paths = write_comparison(comparison, out_dir, reference, command)
     header, rows = accuracy_rows(comparison)
     console.print(rich_table(f"test metrics on {data.name}, mean ± std over seeds {' '.join(map(str, seeds))}", header, rows))
-    for line in binary_legend(test_metrics(comparison)):
+    for line in binary_legend(metric_columns(comparison)):
         console.print(f"  {line}", highlight=False)
     header, rows = efficiency_rows(comparison, reference)
     console.print(rich_table("size, cost, speed and convergence", header, rows))

@@ -5,7 +5,7 @@ of a comparison see the same samples:
 
 - the *measurement batch* is the first ``batch_samples`` samples of the train split in stored order
   (the trainer's batch size by default), collated as in training; FLOPs and peak memory use it;
-- step timing cycles over the first ``timing_batches`` training batches in stored order;
+- step timing cycles over the first ``timing_steps`` training batches in stored order;
 - inference throughput runs over the first ``throughput_batches`` batches of the test split at the
   evaluation batch size.
 

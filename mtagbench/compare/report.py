@@ -21,7 +21,7 @@ from typing import Any
 
 from mtagbench.compare.plot import plot_convergence
 from mtagbench.compare.runner import Comparison
-from mtagbench.compare.table import accuracy_rows, comparison_frame, efficiency_rows, reference_model, test_metrics
+from mtagbench.compare.table import accuracy_rows, comparison_frame, efficiency_rows, metric_columns, reference_model
 from mtagbench.io import atomic_write, atomic_write_json, atomic_write_text
 from mtagbench.results import format as fmt
 from mtagbench.results.command import run_command
@@ -105,7 +105,7 @@ def render_markdown(comparison: Comparison, reference: str | None = None, comman
     std_note = "sample standard deviation" if len(comparison.seeds) > 1 else "one seed, so no standard deviation (n/a)"
     lines += ["", "## Test metrics", "", f"Mean ± {std_note} over seeds {seeds}. Accuracies and F1 in percent.", ""]
     lines += markdown_table(header, rows)
-    lines += [""] + [f"- {text}" for text in binary_legend(test_metrics(comparison))]
+    lines += [""] + [f"- {text}" for text in binary_legend(metric_columns(comparison))]
 
     header, rows = efficiency_rows(comparison, reference)
     lines += ["", "## Size, cost, speed and convergence", ""]
@@ -135,7 +135,7 @@ def render_markdown(comparison: Comparison, reference: str | None = None, comman
 
 
 def binary_legend(metrics: list[str]) -> list[str]:
-    """Legend lines for the binary accuracy and F1 conventions, naming the metric keys."""
+    """Return legend lines for the binary accuracy and F1 conventions, naming the metric keys."""
     lines = []
     for accuracy, f1, meaning in BINARY_LEGEND:
         if accuracy in metrics or f1 in metrics:
@@ -148,7 +148,7 @@ def _load(value: float | None) -> str:
 
 
 def measurement_notes(comparison: Comparison, reference: str) -> list[str]:
-    """How each efficiency column was measured, and where."""
+    """Describe how each efficiency column was measured, and where."""
     env = comparison.environment
     first = comparison.models[0].measurements
     settings = comparison.settings

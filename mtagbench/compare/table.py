@@ -26,8 +26,8 @@ EFFICIENCY_COLUMNS = (
 )
 
 
-def test_metrics(comparison: Comparison) -> list[str]:
-    """Test metrics that every model reports, in display order."""
+def metric_columns(comparison: Comparison) -> list[str]:
+    """Return the test metrics that any compared model reports, in display order."""
     names = [name for entry in comparison.models for name in entry.test]
     return fmt.order_metrics(list(dict.fromkeys(names)))
 
@@ -78,7 +78,7 @@ def comparison_frame(comparison: Comparison, reference: str | None = None) -> pd
             "convergence_epoch_std": _number(entry.convergence.std),
             "convergence_epochs": " ".join(map(str, entry.convergence_epochs)),
         }
-        for name in test_metrics(comparison):
+        for name in metric_columns(comparison):
             summary = entry.test.get(name)
             row[f"test_{name}_mean"] = summary.mean if summary else math.nan
             row[f"test_{name}_std"] = _number(summary.std) if summary else math.nan
@@ -90,7 +90,7 @@ def comparison_frame(comparison: Comparison, reference: str | None = None) -> pd
 
 def accuracy_rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the accuracy table: test mean ± std per metric, display units."""
-    metrics = test_metrics(comparison)
+    metrics = metric_columns(comparison)
     header = ["model", *(fmt.label(name) for name in metrics)]
     rows = []
     for entry in comparison.models:
