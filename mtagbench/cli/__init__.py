@@ -16,7 +16,7 @@ from mtagbench.cli.app import app
 from mtagbench.errors import MtagbenchError
 
 # Importing a command module registers its commands.
-from mtagbench.cli import data, explain, results, run, zoo  # noqa: E402,F401
+from mtagbench.cli import compare, data, explain, results, run, zoo  # noqa: E402,F401
 
 __all__ = ["app", "main"]
 
