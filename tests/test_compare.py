@@ -253,7 +253,10 @@ def test_rerun_reuses_runs(compared):
 def test_mtag_conv_flops_hand_count():
     # 3 nodes with 2 input channels, node types [0, 0, 1]; 4 edges of 2 edge types; 1 head of 2 channels.
     nodes, edges, in_channels, channels, heads, edge_types = 3, 4, 2, 2, 1, 2
-    conv = MTAGConv(in_channels, channels, num_node_types=2, num_edge_types=edge_types, heads=heads).eval()
+    # The unfused path runs the message passing step by step, through PyG's softmax and message().
+    conv = MTAGConv(
+        in_channels, channels, num_node_types=2, num_edge_types=edge_types, heads=heads, fused=False
+    ).eval()
     x = torch.randn(nodes, in_channels)
     edge_index = torch.tensor([[0, 1, 2, 0], [1, 2, 0, 2]])
     node_type = torch.tensor([0, 0, 1])
