@@ -91,10 +91,10 @@ class DenseMTAGConv(nn.Module):
     r"""The MTAG operator of :class:`~mtagbench.nn.MTAGConv` on dense, padded per-graph tensors.
 
     It computes the same function as :class:`~mtagbench.nn.MTAGConv`, with the same parameters
-    (``weight``, ``att``, ``bias``), so one state dict serves both. A batch of graphs is given as
+    (``weight``, ``att``, ``bias``), so one state dict serves both. A batch of graphs comes as
     node features ``(B, N, F_in)`` padded to ``N`` nodes per graph, a node type per node and an
-    edge-type matrix ``(B, N, N)`` whose entry ``[b, i, j]`` is the type of the edge from source
-    ``j`` to target ``i``. The score of every (target, source) pair of a graph comes from two
+    edge-type matrix ``(B, N, N)``. Entry ``[b, i, j]`` of the matrix is the type of the edge from
+    source ``j`` to target ``i``. The score of every (target, source) pair of a graph comes from two
     gathers of the per-node, per-type halves of the attention vectors; the softmax runs over each
     row with the non-edges masked out, and the aggregation is one batched matrix product per head.
     A target with no incoming edge gets a zero aggregate (its output is the bias). Work and memory
@@ -179,7 +179,7 @@ class DenseMTAGConv(nn.Module):
             node_type: int64 ``(B, N)``, node type of each node (any valid type at padding nodes).
             edge_type: int64 ``(B, N, N)``; ``[b, i, j]`` is the type of the edge ``j -> i``. Without
                 ``edge_mask``, a negative entry means no edge. With ``edge_mask``, every entry must
-                be a valid type and ``edge_mask`` alone says which edges exist.
+                be a valid type and ``edge_mask`` alone marks which edges exist.
             edge_mask: Optional bool ``(B, N, N)``, True where the edge ``j -> i`` exists.
             node_mask: Optional bool ``(B, N)``, False at padding nodes, whose output is set to zero.
             return_attention_weights: Also return alpha ``(B, N, N, H)``.
@@ -204,7 +204,7 @@ class DenseMTAGConv(nn.Module):
             score_target, score_source, x_proj.contiguous(), edge_type, edge_mask, self.negative_slope, p
         )
 
-        # A target without incoming edges has a uniform softmax row over non-edges; zero it.
+        # A target without incoming edges has a uniform softmax row over non-edges, so zero its aggregate.
         out = out * edge_mask.any(dim=-1).unsqueeze(1).unsqueeze(-1).to(out.dtype)
         out = out.transpose(1, 2).reshape(batch, num_nodes, heads * channels)
         if self.bias is not None:

@@ -162,8 +162,8 @@ def prune_dense_edges(
     counts = flat_mask.sum(dim=1)
     keep = torch.ceil(counts.double() * keep_ratio - 1e-9).long()
     keep = torch.where(counts > 0, keep.clamp(min=1), keep).clamp(max=counts)
-    most = int(keep.max()) if num_graphs else 0
-    if most == 0:
+    max_keep = int(keep.max()) if num_graphs else 0
+    if max_keep == 0:
         return edge_mask
 
     # Unique keys as in rank_within_graph: score bits, then the reversed position for the tie-break.
@@ -171,11 +171,11 @@ def prune_dense_edges(
     column = torch.arange(width, device=edge_mask.device)
     key = torch.where(flat_mask, bits * (1 << 32) + (width - 1 - column), -1)
 
-    # Pad every graph to the same number of kept edges with keys above every real one; the
-    # most-th largest key of a padded row is then the keep_g-th largest real key of graph g.
-    pad_column = torch.arange(most, device=edge_mask.device)
-    padding = torch.where(pad_column[None, :] < (most - keep)[:, None], torch.iinfo(torch.int64).max, -1)
+    # Pad every graph to the same number of kept edges with keys above every real one. The
+    # max_keep-th largest key of a padded row is then the keep_g-th largest real key of graph g.
+    pad_column = torch.arange(max_keep, device=edge_mask.device)
+    padding = torch.where(pad_column[None, :] < (max_keep - keep)[:, None], torch.iinfo(torch.int64).max, -1)
     padded = torch.cat([key, padding], dim=1)
-    threshold = padded.kthvalue(padded.size(1) - most + 1, dim=1, keepdim=True).values
+    threshold = padded.kthvalue(padded.size(1) - max_keep + 1, dim=1, keepdim=True).values
     kept = flat_mask & (key >= threshold)
     return kept.view_as(edge_mask)
