@@ -198,3 +198,26 @@ def test_prune_random_counts():
     expected = [max(1, math.ceil(0.3 * int(count) - 1e-9)) for count in total]
     assert kept.flatten(1).sum(1).tolist() == expected
     assert not (kept & ~graph.edge_mask).any()
+
+
+def test_conv_gradcheck():
+    torch.manual_seed(4)
+    conv = DenseMTAGConv(3, 2, num_node_types=2, num_edge_types=4, heads=2).double()
+    edge_type = torch.randint(-1, 4, (2, 4, 4))
+    edge_type[1, 3] = -1
+    node_type = torch.randint(0, 2, (2, 4))
+    x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda inputs: conv(inputs, node_type, edge_type), (x,))
+
+
+def test_attention_dropout_trains():
+    _, dense = model_pair(attention_dropout=0.5)
+    batch = collate(make_samples())
+    dense.train()
+    torch.manual_seed(7)
+    first = dense(batch)
+    first.sum().backward()
+    second = dense(batch)
+    assert not torch.allclose(first, second)
+    for name, parameter in dense.named_parameters():
+        assert torch.isfinite(parameter.grad).all(), name
