@@ -10,22 +10,20 @@ MISA=${MISA:-../shared/data/mosi-misa-dev}
 CSD=${CSD:-../shared/data/mosi-csd}
 SEEDS=(0 1 2)
 
-for model in constant lf-lstm ef-lstm mult mtag; do
-    mtagbench run "$model" --dataset mosi-misa --data-dir "$MISA" --seeds "${SEEDS[@]}" --runs "$RUNS"
-done
-
-# Text only: the .csd files hold words and labels; the audio and vision .csd files are not public here.
-# MulT needs at least two modalities, so it has no row.
-for model in constant lf-lstm ef-lstm mtag; do
-    mtagbench run "$model" --dataset mosi-csd --data-dir "$CSD" --modalities text --seeds "${SEEDS[@]}" --runs "$RUNS"
-done
-
-for model in constant lf-lstm ef-lstm mult mtag; do
-    mtagbench run "$model" --dataset synthetic-mosi --seeds "${SEEDS[@]}" --runs "$RUNS"
-done
+train_all_datasets() {
+    local model=$1
+    mtagbench run "$model" --dataset mosi-misa --data-dir "$MISA" --seeds "${SEEDS[@]}" --runs "$RUNS" --resume
+    # Text only: the .csd files hold words and labels, not audio or vision. MulT needs two modalities.
+    if [ "$model" != mult ]; then
+        mtagbench run "$model" --dataset mosi-csd --data-dir "$CSD" --modalities text \
+            --seeds "${SEEDS[@]}" --runs "$RUNS" --resume
+    fi
+    mtagbench run "$model" --dataset synthetic-mosi --seeds "${SEEDS[@]}" --runs "$RUNS" --resume
+    mtagbench run "$model" --dataset synthetic-iemocap --seeds "${SEEDS[@]}" --runs "$RUNS" --resume
+}
 
 for model in constant lf-lstm ef-lstm mult mtag; do
-    mtagbench run "$model" --dataset synthetic-iemocap --seeds "${SEEDS[@]}" --runs "$RUNS"
+    train_all_datasets "$model"
 done
 
 # Ablation runs go to their own root, so that the leaderboards list the main configurations only.

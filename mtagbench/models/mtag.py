@@ -22,11 +22,13 @@ from torch import Tensor, nn
 from mtagbench.data.sample import Batch
 from mtagbench.errors import DataError
 from mtagbench.graph.build import MultimodalGraph, build_graph
+from mtagbench.graph.dense_build import DenseMultimodalGraph, build_dense_graph
 from mtagbench.graph.time_align import retype_by_time
 from mtagbench.graph.edge_types import collapse_edge_types, num_edge_types
 from mtagbench.models.mtag_attention import MTAGAttention, MTAGLayerAttention
+from mtagbench.nn.dense_mtag_conv import DenseMTAGConv
 from mtagbench.nn.mtag_conv import MTAGConv
-from mtagbench.nn.pruning import prune_edges
+from mtagbench.nn.pruning import prune_dense_edges, prune_edges
 from mtagbench.registry import register_model
 
 
@@ -64,6 +66,13 @@ class MTAGOptions:
     )
     keep_ratio: float = field(default=0.8, metadata={"help": "fraction of each graph's edges kept after each layer, in (0, 1]"})
     readout_hidden: int = field(default=16, metadata={"help": "width of the two hidden layers of the readout MLP"})
+    implementation: Literal["auto", "sparse", "dense"] = field(
+        default="auto",
+        metadata={
+            "help": "fusion layers on edge lists (sparse), on padded per-graph matrices (dense), or auto "
+            "(dense, but sparse with align=time)"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.num_layers < 1:
@@ -78,6 +87,22 @@ class MTAGOptions:
                 raise ValueError(f"{name} must be in [0, 1), got {value}")
         if self.readout_hidden < 1:
             raise ValueError(f"readout_hidden must be at least 1, got {self.readout_hidden}")
+        if self.implementation not in ("auto", "sparse", "dense"):
+            raise ValueError(f"implementation must be auto, sparse or dense, got {self.implementation!r}")
+        if self.implementation == "dense" and self.align == "time":
+            raise ValueError("align='time' runs on the sparse implementation; use implementation='auto' or 'sparse'")
+
+    @property
+    def dense(self) -> bool:
+        """Whether the model runs the dense layers; ``"auto"`` chooses them unless ``align="time"``.
+
+        MTAG's graphs are complete between modalities, so at CMU-MOSI's lengths the edge list
+        contains about half of all node pairs. The dense layers compute the same result on padded
+        matrices, with fewer passes over memory per score (see ``docs/mtag.md``).
+        """
+        if self.implementation == "auto":
+            return self.align != "time"
+        return self.implementation == "dense"
 
 
 def sinusoidal_encoding(position: Tensor, dim: int) -> Tensor:
@@ -135,8 +160,9 @@ class MTAG(nn.Module):
         self.feature_dropout = nn.Dropout(options.dropout)
 
         types = num_edge_types(len(self.modalities), options.edge_types)
+        conv = DenseMTAGConv if options.dense else MTAGConv
         self.layers = nn.ModuleList(
-            MTAGConv(
+            conv(
                 hidden,
                 hidden // options.num_heads,
                 num_node_types=len(self.modalities),
@@ -154,6 +180,8 @@ class MTAG(nn.Module):
 
     def forward(self, batch: Batch, return_attention: bool = False) -> Tensor | tuple[Tensor, MTAGAttention]:
         """Predict ``(B, output_dim)`` for a batch; with ``return_attention`` also the attention records."""
+        if self.options.dense:
+            return self._forward_dense(batch, return_attention)
         lengths = self._lengths(batch)
         graph = build_graph(lengths, intra_edges=self.options.intra_edges)
         if self.options.align == "time":
@@ -254,3 +282,74 @@ class MTAG(nn.Module):
         total = torch.zeros(graph.num_graphs, x.size(1), device=x.device).index_add(0, graph.node_graph, x * weight[:, None])
         count = torch.zeros(graph.num_graphs, device=x.device).index_add(0, graph.node_graph, weight)
         return total / count.clamp(min=1.0)[:, None]
+
+    # Dense implementation: the same computation on padded per-graph tensors.
+
+    def _forward_dense(self, batch: Batch, return_attention: bool) -> Tensor | tuple[Tensor, MTAGAttention]:
+        lengths = self._lengths(batch)
+        graph = build_dense_graph(lengths, intra_edges=self.options.intra_edges)
+        x = self._dense_nodes(batch, graph, lengths)
+
+        full_type = graph.edge_type
+        edge_mask = full_type >= 0
+        conv_type = collapse_edge_types(full_type.clamp(min=0), len(self.modalities), self.options.edge_types)
+
+        records = []
+        for layer in self.layers:
+            x, alpha = layer(
+                x, graph.node_modality, conv_type, edge_mask=edge_mask, node_mask=graph.node_mask, return_attention_weights=True
+            )
+            kept = prune_dense_edges(alpha, edge_mask, mode=self.options.prune, keep_ratio=self.options.keep_ratio)
+            if return_attention:
+                records.append(_edge_list_record(graph, edge_mask, alpha, kept))
+            edge_mask = kept
+            del alpha
+
+        output = self.readout(self._dense_readout(x, edge_mask, graph.node_mask))
+        if not return_attention:
+            return output
+        node_graph = torch.arange(graph.num_graphs, device=x.device)[:, None].expand_as(graph.node_mask)
+        attention = MTAGAttention(
+            modalities=self.modalities,
+            node_modality=graph.node_modality[graph.node_mask],
+            node_position=graph.node_position[graph.node_mask],
+            node_graph=node_graph[graph.node_mask],
+            layers=records,
+        )
+        return output, attention
+
+    def _dense_nodes(self, batch: Batch, graph: DenseMultimodalGraph, lengths: dict[str, Tensor]) -> Tensor:
+        """Construct node features ``(B, N, hidden_dim)`` as :meth:`_nodes` does, zero at padding."""
+        num_graphs, width = graph.node_mask.shape
+        device = graph.node_mask.device
+        x = torch.zeros(num_graphs * width, self.options.hidden_dim, device=device)
+        for index, modality in enumerate(self.modalities):
+            features = batch.features[modality]
+            steps = torch.arange(features.size(1), device=device)
+            real = steps[None, :] < lengths[modality][:, None]
+            slot = torch.arange(num_graphs, device=device)[:, None] * width + graph.modality_offset[:, index, None] + steps
+            x = x.index_copy(0, slot[real], self.encoders[modality](features[real]))
+
+        position = graph.node_position.reshape(-1)
+        mask = graph.node_mask.reshape(-1, 1).float()
+        x = x + sinusoidal_encoding(position, self.options.hidden_dim) * mask
+        return self.feature_dropout(x).view(num_graphs, width, -1)
+
+    @staticmethod
+    def _dense_readout(x: Tensor, edge_mask: Tensor, node_mask: Tensor) -> Tensor:
+        """Average, per graph, the nodes that still have an incoming edge (all nodes if none has)."""
+        has_incoming = edge_mask.any(dim=2)
+        fallback = ~has_incoming.any(dim=1, keepdim=True)
+        weight = ((has_incoming | fallback) & node_mask).float()
+        total = (x * weight.unsqueeze(-1)).sum(dim=1)
+        return total / weight.sum(dim=1).clamp(min=1.0)[:, None]
+
+
+def _edge_list_record(graph: DenseMultimodalGraph, edge_mask: Tensor, alpha: Tensor, kept: Tensor) -> MTAGLayerAttention:
+    """Convert one dense layer's edges, alpha and pruning decisions to the edge-list record."""
+    sample, target, source = edge_mask.nonzero(as_tuple=True)
+    offset = graph.node_offset()[sample]
+    edge_index = torch.stack([offset + source, offset + target])
+    return MTAGLayerAttention(
+        edge_index, graph.edge_type[sample, target, source], alpha[sample, target, source].detach(), kept[sample, target, source]
+    )

@@ -106,3 +106,76 @@ def prune_edges(
     rank = rank_within_graph(score, edge_graph, num_graphs)
     keep = edges_to_keep_per_graph(edge_graph, num_graphs, keep_ratio)
     return rank < keep[edge_graph]
+
+
+def prune_dense_edges(
+    alpha: Tensor,
+    edge_mask: Tensor,
+    mode: PruneMode = "topk",
+    keep_ratio: float = 0.8,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Choose the edges that survive pruning in dense per-graph form, as :func:`prune_edges` does.
+
+    Edge ``[b, i, j]`` (source ``j``, target ``i``) is ranked within graph ``b``. For ``"topk"`` the
+    ranking is the same as :func:`prune_edges` on the same edges listed in row-major ``(i, j)``
+    order, which is the order :func:`mtagbench.graph.build.build_graph` emits: the highest
+    head-averaged alpha first, and of two equal scores the edge earlier in that order. For
+    ``"random"`` each graph keeps a uniformly random subset of the same size; the subset is not the
+    one :func:`prune_edges` draws for the same generator state.
+
+    Args:
+        alpha: Attention weights ``(B, N, N, H)`` (or ``(B, N, N)``), target then source.
+        edge_mask: bool ``(B, N, N)``, the edges that entered the layer.
+        mode: ``"topk"``, ``"random"`` or ``"none"``.
+        keep_ratio: Fraction of each graph's edges to keep, in ``(0, 1]``.
+        generator: Random generator for ``"random"``; the global generator when None.
+
+    Returns:
+        bool ``(B, N, N)``, True for each kept edge (a subset of ``edge_mask``).
+
+    Raises:
+        ValueError: For an unknown mode or a ``keep_ratio`` outside ``(0, 1]``.
+    """
+    if mode not in PRUNE_MODES:
+        raise ValueError(f"invalid prune mode {mode!r}; choose one of {', '.join(PRUNE_MODES)}")
+    if not 0.0 < keep_ratio <= 1.0:
+        raise ValueError(f"keep_ratio must be in (0, 1], got {keep_ratio}")
+    if mode == "none" or keep_ratio == 1.0:
+        return edge_mask
+
+    num_graphs = edge_mask.size(0)
+    flat_mask = edge_mask.reshape(num_graphs, -1)
+    width = flat_mask.size(1)
+    if mode == "topk":
+        score = alpha.detach().float()
+        if score.dim() == 4:
+            # Sum the heads one after another, as the mean over the last axis of an (E, H) tensor does.
+            total = score[..., 0]
+            for head in range(1, score.size(-1)):
+                total = total + score[..., head]
+            score = total / score.size(-1)
+        score = score.reshape(num_graphs, -1)
+    else:
+        score = torch.rand(num_graphs, width, generator=generator, device=edge_mask.device)
+
+    counts = flat_mask.sum(dim=1)
+    keep = torch.ceil(counts.double() * keep_ratio - 1e-9).long()
+    keep = torch.where(counts > 0, keep.clamp(min=1), keep).clamp(max=counts)
+    max_keep = int(keep.max()) if num_graphs else 0
+    if max_keep == 0:
+        return edge_mask
+
+    # Unique keys as in rank_within_graph: score bits, then the reversed position for the tie-break.
+    bits = (score.clamp(min=0.0) + 0.0).view(torch.int32).long()
+    column = torch.arange(width, device=edge_mask.device)
+    key = torch.where(flat_mask, bits * (1 << 32) + (width - 1 - column), -1)
+
+    # Pad every graph to the same number of kept edges with keys above every real one. The
+    # max_keep-th largest key of a padded row is then the keep_g-th largest real key of graph g.
+    pad_column = torch.arange(max_keep, device=edge_mask.device)
+    padding = torch.where(pad_column[None, :] < (max_keep - keep)[:, None], torch.iinfo(torch.int64).max, -1)
+    padded = torch.cat([key, padding], dim=1)
+    threshold = padded.kthvalue(padded.size(1) - max_keep + 1, dim=1, keepdim=True).values
+    kept = flat_mask & (key >= threshold)
+    return kept.view_as(edge_mask)
