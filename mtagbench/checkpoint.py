@@ -19,10 +19,11 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from mtagbench.errors import CheckpointError, ConfigError
-from mtagbench.io import atomic_write, atomic_write_json
+from mtagbench.io import atomic_write, atomic_write_json, sha256_file
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+RESULTS_NAME = "results.json"
 FORMAT_NAME = "mtagbench-checkpoint"
 FORMAT_VERSION = 1
 
@@ -101,6 +102,7 @@ def load_weights(path: str | Path, model: nn.Module) -> None:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path} not found")
+    verify_recorded_sha256(path)
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
@@ -121,6 +123,28 @@ def load_weights(path: str | Path, model: nn.Module) -> None:
         if tensor.is_floating_point() and not torch.isfinite(tensor).all():
             raise CheckpointError(f"{path}: tensor {name!r} contains NaN or inf; the checkpoint is corrupt")
     model.load_state_dict(state)
+
+
+def verify_recorded_sha256(weights: Path) -> None:
+    """Check ``weights`` against the SHA-256 that training recorded in ``results.json`` beside it.
+
+    Folders without a recorded digest (a run still training, an older checkpoint) are not checked.
+
+    Raises:
+        CheckpointError: If the file's SHA-256 differs from the recorded one.
+    """
+    results = weights.parent / RESULTS_NAME
+    if not results.is_file():
+        return
+    try:
+        expected = json.loads(results.read_text(encoding="utf-8")).get("weights_sha256")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        raise CheckpointError(f"{results} is not valid JSON; the run folder is corrupt") from None
+    if expected and sha256_file(weights) != expected:
+        raise CheckpointError(
+            f"{weights} does not match the SHA-256 recorded in {results.name} when training finished; "
+            "the weights were changed or damaged. Retrain, or restore the file."
+        )
 
 
 def load_checkpoint(directory: str | Path) -> tuple[nn.Module, dict[str, Any]]:

@@ -110,3 +110,35 @@ def test_user_options_override_recommended(tmp_path):
     config = json.loads((tmp_path / "r" / "config.json").read_text())
     assert config["training"]["epochs"] == 1
     assert config["options"]["hidden"] == 3
+
+
+def test_misspelt_training_option_suggested(capsys, tmp_path):
+    assert run_cli("run", "test-meanpool", "--dataset", "tiny", "--epoch", "2", "--out", str(tmp_path / "r")) == 2
+    assert "Did you mean --epochs?" in " ".join(capsys.readouterr().err.split())
+
+
+def test_repeated_modality_rejected(capsys, tmp_path):
+    assert run_cli("run", "test-meanpool", "--dataset", "tiny", "--modalities", "text,text", "--out", str(tmp_path / "r")) == 2
+    assert "more than once" in capsys.readouterr().err
+
+
+def test_empty_modalities_rejected(capsys, tmp_path):
+    assert run_cli("run", "test-meanpool", "--dataset", "tiny", "--modalities", "", "--out", str(tmp_path / "r")) == 2
+    assert "invalid modalities []" in capsys.readouterr().err
+
+
+def test_error_keeps_square_brackets(capsys):
+    from mtagbench.errors import DataError
+
+    def fail():
+        raise DataError("sample 'WKA5OygbEKI[0]': label [nan] is not finite")
+
+    import mtagbench.cli as cli
+
+    original = cli.app
+    cli.app = fail
+    try:
+        assert run_cli("models") == 2
+    finally:
+        cli.app = original
+    assert "WKA5OygbEKI[0]" in capsys.readouterr().err

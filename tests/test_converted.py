@@ -78,7 +78,7 @@ def test_arrays_without_pickle(converted):
 
 
 def test_multilabel_round_trip(tmp_path):
-    dataset = read_synthetic_iemocap(seed=5, num_train=6, num_valid=2, num_test=2)
+    dataset = read_synthetic_iemocap(data_seed=5, num_train=6, num_valid=2, num_test=2)
     write_converted(dataset, tmp_path / "iemocap")
     restored = read_converted(tmp_path / "iemocap")
     assert restored.task == "multilabel"

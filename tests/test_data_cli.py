@@ -98,9 +98,9 @@ def test_inspect_unknown_file(tmp_path):
 
 def test_convert_then_inspect(tmp_path):
     target = tmp_path / "converted"
-    result = invoke("data", "convert", "synthetic-iemocap", "--to", str(target), "--seed", "4", *SMALL)
+    result = invoke("data", "convert", "synthetic-iemocap", "--to", str(target), "--data-seed", "4", *SMALL)
     assert result.exit_code == 0, result.output
-    expected = read_synthetic_iemocap(seed=4, num_train=6, num_valid=2, num_test=2).fingerprint()
+    expected = read_synthetic_iemocap(data_seed=4, num_train=6, num_valid=2, num_test=2).fingerprint()
     assert read_converted(target).fingerprint() == expected
 
     inspected = invoke("data", "inspect", str(target))

@@ -173,7 +173,7 @@ def test_explain_summary_rejects_html(mtag_run, capsys):
 
 
 def test_explain_warns_on_other_data(tmp_path, mtag_run, capsys):
-    code = run_cli("explain", "--run", str(mtag_run), "--seed", "1", "--sample", SAMPLE_ID, "--out", str(tmp_path / "o"), "--dpi", "30")
+    code = run_cli("explain", "--run", str(mtag_run), "--data-seed", "1", "--sample", SAMPLE_ID, "--out", str(tmp_path / "o"), "--dpi", "30")
     printed = flat(capsys.readouterr().out)
     assert code == 0
     assert "dataset fingerprints differ" in printed

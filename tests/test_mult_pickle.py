@@ -439,3 +439,32 @@ def test_unsafe_pickle(tmp_path):
         load_dataset("mosi", data_dir=tmp_path)
 
     assert not marker.exists()
+
+
+def test_modality_without_time_steps_rejected(tmp_path):
+    layout = make_layout()
+    for split in layout.values():
+        split["vision"] = np.zeros((split["vision"].shape[0], 0, 20), dtype=np.float32)
+    write(tmp_path / "mosi_data_noalign.pkl", layout)
+    with pytest.raises(DataError, match="vision array has shape .* no time steps"):
+        load_dataset("mosi", data_dir=tmp_path)
+
+
+def test_labels_outside_range_warned(tmp_path, caplog):
+    layout = make_layout()
+    layout["train"]["labels"] = layout["train"]["labels"] * 100
+    write(tmp_path / "mosi_data_noalign.pkl", layout)
+    with caplog.at_level("WARNING"):
+        load_dataset("mosi", data_dir=tmp_path)
+    assert "outside [-3, 3]" in caplog.text
+
+
+def test_inspect_exits_2_when_reader_rejects(tmp_path):
+    from typer.testing import CliRunner
+
+    from mtagbench.cli import app
+
+    (tmp_path / "mosi_data_noalign.pkl").write_bytes(b"not a pickle")
+    result = CliRunner().invoke(app, ["data", "inspect", "mosi", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "rejected" in result.output

@@ -26,22 +26,22 @@ def test_default_sizes(default_dataset):
 
 
 def test_same_seed_identical():
-    first = load_dataset("synthetic-mosi", seed=5, **SMALL)
-    second = load_dataset("synthetic-mosi", seed=5, **SMALL)
+    first = load_dataset("synthetic-mosi", data_seed=5, **SMALL)
+    second = load_dataset("synthetic-mosi", data_seed=5, **SMALL)
 
     assert first.fingerprint() == second.fingerprint()
 
 
 def test_different_seed_differs():
-    first = load_dataset("synthetic-mosi", seed=5, **SMALL)
-    second = load_dataset("synthetic-mosi", seed=6, **SMALL)
+    first = load_dataset("synthetic-mosi", data_seed=5, **SMALL)
+    second = load_dataset("synthetic-mosi", data_seed=6, **SMALL)
 
     assert first.fingerprint() != second.fingerprint()
 
 
 def test_splits_independent_of_train_size():
-    small = load_dataset("synthetic-mosi", seed=2, num_train=10, num_valid=10, num_test=20)
-    large = load_dataset("synthetic-mosi", seed=2, num_train=30, num_valid=10, num_test=20)
+    small = load_dataset("synthetic-mosi", data_seed=2, num_train=10, num_valid=10, num_test=20)
+    large = load_dataset("synthetic-mosi", data_seed=2, num_train=30, num_valid=10, num_test=20)
 
     for split in ("valid", "test"):
         for a, b in zip(small.splits[split], large.splits[split], strict=True):
@@ -51,7 +51,7 @@ def test_splits_independent_of_train_size():
 
 
 def test_options_from_strings():
-    dataset = load_dataset("synthetic-mosi", seed="3", num_train="4", num_valid="2", num_test="2")
+    dataset = load_dataset("synthetic-mosi", data_seed="3", num_train="4", num_valid="2", num_test="2")
 
     assert len(dataset.splits["train"]) == 4
     assert dataset.source == "synthetic-mosi generator, seed 3, 4/2/2 train/valid/test samples"
@@ -60,7 +60,7 @@ def test_options_from_strings():
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [
-        ({"seed": -1}, "seed must be at least 0"),
+        ({"data_seed": -1}, "data_seed must be at least 0"),
         ({"num_train": 0}, "num_train must be at least 1"),
         ({"num_test": "many"}, "num_test must be an integer"),
         ({"num_valid": 2.5}, "num_valid must be an integer"),
@@ -84,7 +84,7 @@ def test_lengths_in_ranges(default_dataset):
 
 def test_padding_round_trip():
     _, lengths = generate_synthetic_layout(seed=4, **SMALL)
-    dataset = load_dataset("synthetic-mosi", seed=4, **SMALL)
+    dataset = load_dataset("synthetic-mosi", data_seed=4, **SMALL)
 
     for split, samples in dataset.splits.items():
         for modality in ("text", "audio", "vision"):

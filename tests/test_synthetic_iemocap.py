@@ -15,7 +15,7 @@ DEFAULT_FINGERPRINT = "20f4984e3d54a0bc67612e57b7ebbde646fd5f35bda7e527034f9f251
 
 @pytest.fixture(scope="module")
 def dataset():
-    return load_dataset("synthetic-iemocap", seed=3, num_train=400, num_valid=10, num_test=10)
+    return load_dataset("synthetic-iemocap", data_seed=3, num_train=400, num_valid=10, num_test=10)
 
 
 def test_default_fingerprint():
@@ -23,11 +23,11 @@ def test_default_fingerprint():
 
 
 def test_same_seed_same_data():
-    assert read_synthetic_iemocap(seed=1, **SMALL).fingerprint() == read_synthetic_iemocap(seed=1, **SMALL).fingerprint()
+    assert read_synthetic_iemocap(data_seed=1, **SMALL).fingerprint() == read_synthetic_iemocap(data_seed=1, **SMALL).fingerprint()
 
 
 def test_other_seed_other_data():
-    assert read_synthetic_iemocap(seed=1, **SMALL).fingerprint() != read_synthetic_iemocap(seed=2, **SMALL).fingerprint()
+    assert read_synthetic_iemocap(data_seed=1, **SMALL).fingerprint() != read_synthetic_iemocap(data_seed=2, **SMALL).fingerprint()
 
 
 def test_split_sizes():
@@ -69,7 +69,7 @@ def test_labels_one_hot(dataset):
 
 
 def test_label_balance_like_iemocap():
-    dataset = read_synthetic_iemocap(seed=0, num_train=2717, num_valid=1, num_test=1)
+    dataset = read_synthetic_iemocap(data_seed=0, num_train=2717, num_valid=1, num_test=1)
     positives = np.stack([s.label for s in dataset.splits["train"]]).sum(axis=0)
     real = np.array([735, 954, 338, 690])  # neutral, happy, sad, angry in the real training split
     assert np.abs(positives - real).max() < 60

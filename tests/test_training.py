@@ -114,3 +114,38 @@ def test_constant_model_learns_median():
     result = run_experiment("constant", dataset, config)
     median = np.median([s.label[0] for s in dataset.splits["train"]])
     assert result.model.bias.item() == pytest.approx(median, abs=0.1)
+
+
+def test_changed_weights_rejected(tmp_path):
+    from mtagbench.checkpoint import load_checkpoint
+    from mtagbench.errors import CheckpointError
+
+    run_experiment("test-meanpool", make_dataset(), CONFIG, run_dir=tmp_path / "run")
+    weights = tmp_path / "run" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-3] ^= 0xFF  # a byte of tensor data: the header stays valid
+    weights.write_bytes(bytes(data))
+
+    with pytest.raises(CheckpointError, match="SHA-256 recorded"):
+        load_checkpoint(tmp_path / "run")
+
+
+def test_run_files_readable_by_group(tmp_path):
+    run_experiment("test-meanpool", make_dataset(), CONFIG, run_dir=tmp_path / "run")
+    mode = (tmp_path / "run" / "results.json").stat().st_mode & 0o777
+    assert mode & 0o044 == 0o044 or mode == 0o666 & ~_umask()
+
+
+def test_out_pointing_at_file_rejected(tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("x")
+    with pytest.raises(RunFolderError, match="is a file"):
+        run_experiment("test-meanpool", make_dataset(), CONFIG, run_dir=target)
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

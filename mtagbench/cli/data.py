@@ -32,8 +32,12 @@ def inspect_command(
     Reader options of a registered dataset follow as --name value.
     """
     console = Console()
-    for report in _inspect_target(target, data_dir, ctx.args):
+    reports = _inspect_target(target, data_dir, ctx.args)
+    for report in reports:
         _print_report(console, report)
+    if any(report.rejected for report in reports):
+        # The report is printed in full first; the exit code lets scripts tell a bad file from a good one.
+        raise typer.Exit(code=2)
 
 
 @data_app.command("convert", context_settings=EXTRA_ARGS)
@@ -96,7 +100,7 @@ def _inspect_target(target: str, data_dir: Path | None, args: list[str]) -> list
     try:
         dataset = load_dataset(target, directory, **options)
     except MtagbenchError as error:
-        failed = InspectReport(target=target, format=f"dataset {target!r}")
+        failed = InspectReport(target=target, format=f"dataset {target!r}", rejected=True)
         failed.notes.append(f"The reader rejected the files: {error}")
         reports.append(failed)
     else:

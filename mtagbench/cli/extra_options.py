@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import typing
+from collections.abc import Sequence
 from typing import Any, get_origin
 
 from mtagbench.data.reader_options import convert_reader_options, reader_parameters
@@ -14,9 +16,15 @@ from mtagbench.registry import ModelSpec
 
 
 def split_options(
-    extra: dict[str, list[str]], model: ModelSpec, dataset: DatasetSpec
+    extra: dict[str, list[str]],
+    model: ModelSpec,
+    dataset: DatasetSpec,
+    command_options: Sequence[str] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Assign each extra option to the model or to the dataset reader, converting its value.
+
+    ``command_options`` are the command's own option names (``epochs``), offered as suggestions
+    for a misspelt option.
 
     Returns:
         ``(model_options, reader_options)``.
@@ -37,10 +45,12 @@ def split_options(
             raw_reader_options[name] = values
         else:
             known = sorted({*model_fields, *readers})
+            close = difflib.get_close_matches(name, [*known, *command_options], n=1)
+            hint = f" Did you mean --{close[0].replace('_', '-')}?" if close else ""
             raise ConfigError(
-                f"unknown option --{name.replace('_', '-')} for model {model.name!r} and dataset {dataset.name!r}; "
-                f"valid options: {', '.join('--' + k.replace('_', '-') for k in known) or '(none)'}. "
-                "See `mtagbench models NAME` and `mtagbench datasets`."
+                f"unknown option --{name.replace('_', '-')} for model {model.name!r} and dataset {dataset.name!r}.{hint} "
+                f"Model and reader options: {', '.join('--' + k.replace('_', '-') for k in known) or '(none)'}; "
+                "see `mtagbench models NAME`, `mtagbench datasets` and `mtagbench run --help`."
             )
     build_options(model.options_class, model_options, owner=f"model {model.name!r}")
     return model_options, convert_reader_options(dataset.reader, raw_reader_options, dataset.name)

@@ -122,7 +122,12 @@ def run(
     model_spec = get_model_spec(model)
     dataset_spec = get_dataset_spec(dataset) if not Path(dataset).is_dir() else None
     model_options, reader_options = (
-        split_options(parse_option_args(ctx.args), model_spec, dataset_spec)
+        split_options(
+            parse_option_args(ctx.args),
+            model_spec,
+            dataset_spec,
+            command_options=[param.name for param in ctx.command.params],
+        )
         if dataset_spec is not None
         else (parse_option_args(ctx.args), {})
     )
@@ -142,7 +147,7 @@ def run(
 
     with console.status(f"reading dataset {dataset}"):
         data = load_dataset(dataset, data_dir, **reader_options)
-        if modalities:
+        if modalities is not None:
             data = data.select_modalities([m.strip() for m in modalities.split(",") if m.strip()])
     sizes = ", ".join(f"{split} {len(samples)}" for split, samples in data.splits.items())
     console.print(f"dataset [bold]{data.name}[/]: {sizes}; modalities {dict(data.feature_sizes)}")

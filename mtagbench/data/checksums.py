@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
+from mtagbench.io import sha256_file  # noqa: F401  (re-exported for the data commands)
 
 KNOWN_FILES: dict[str, str] = {
     "78e0f8b5ef8ff71558e7307848fc1fa929ecb078203f565ab22b9daab2e02524":
@@ -21,15 +20,6 @@ KNOWN_FILES: dict[str, str] = {
     "57bf15c5c60d34e63242fd2512420509ea70722873c7c23dd08058ca7984cbe4":
         "vocab.json: the CMU-MOSI vocabulary of glove_embeddings.npy",
 }
-
-
-def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """Return the SHA-256 of the file at ``path`` as a hex string, reading it in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def describe_known_file(sha256: str) -> str | None:

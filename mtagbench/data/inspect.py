@@ -66,6 +66,7 @@ class InspectReport:
         labels: Label statistic name to value.
         files: Every file read, with its SHA-256 and what it is when known.
         notes: Further facts, one sentence each.
+        rejected: True when the dataset's reader rejected the files, so that training would fail.
     """
 
     target: str
@@ -75,6 +76,7 @@ class InspectReport:
     labels: dict[str, float | str] = field(default_factory=dict)
     files: list[FileInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rejected: bool = False
 
 
 def file_info(path: Path) -> FileInfo:

@@ -87,6 +87,9 @@ class MultimodalDataset:
     def select_modalities(self, modalities: Sequence[str]) -> MultimodalDataset:
         """Return a view of this dataset restricted to ``modalities``, in the order given."""
         unknown = [m for m in modalities if m not in self.feature_sizes]
+        repeated = sorted({m for m in modalities if list(modalities).count(m) > 1})
+        if repeated:
+            raise DataError(f"modalities {list(modalities)} name {repeated} more than once; name each modality once")
         if unknown or not modalities:
             raise DataError(
                 f"invalid modalities {list(modalities)} for dataset {self.name!r}: "

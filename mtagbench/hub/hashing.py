@@ -11,18 +11,11 @@ import hashlib
 import re
 from pathlib import Path
 
+from mtagbench.io import sha256_file  # noqa: F401  (re-exported for the zoo)
+
 CHUNK_BYTES = 1 << 20
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 GIT_SHA1_PATTERN = re.compile(r"[0-9a-f]{40}")
-
-
-def sha256_file(path: str | Path) -> str:
-    """Return the SHA-256 of the file at ``path`` as lowercase hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def git_blob_sha1(path: str | Path) -> str:

@@ -27,7 +27,7 @@ from mtagbench.checkpoint import WEIGHTS_NAME, load_weights, model_config, save_
 from mtagbench.data.sample import MultimodalDataset
 from mtagbench.environment import describe_hardware, git_commit, package_versions, resolve_device
 from mtagbench.errors import ConfigError, MtagbenchError
-from mtagbench.io import atomic_write, atomic_write_json
+from mtagbench.io import atomic_write, atomic_write_json, sha256_file
 from mtagbench.registry import create_model, get_model_spec
 from mtagbench.tasks import Task, create_task
 from mtagbench.training import run_folder
@@ -223,6 +223,8 @@ def prepare_run_dir(run_dir: Path, config: dict[str, Any], resume: bool, overwri
             neither ``resume`` nor ``overwrite`` is set.
     """
     config_path = run_dir / run_folder.CONFIG_FILE
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunFolderError(f"the run folder {run_dir} is a file, not a folder; choose another --out")
     if overwrite and run_dir.exists():
         shutil.rmtree(run_dir)
     if not config_path.is_file():
@@ -392,6 +394,8 @@ def run_experiment(
         "epoch_seconds_median": statistics.median(epoch_seconds),
         "train_seconds": sum(epoch_seconds),
     }
+    if run_dir is not None:
+        results["weights_sha256"] = sha256_file(run_dir / WEIGHTS_NAME)
     store.write_json(run_folder.RESULTS_FILE, results)
     store.finish()
     model.eval()

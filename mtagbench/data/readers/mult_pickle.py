@@ -78,7 +78,15 @@ def mosi_labels(labels: np.ndarray, where: str) -> np.ndarray:
             f"{where}: labels have shape {tuple(labels.shape)}; expected one sentiment score per sample, "
             f"shape (N, 1, 1)"
         )
-    return labels.reshape(-1, 1).astype(np.float32)
+    scores = labels.reshape(-1, 1).astype(np.float32)
+    outside = int((np.abs(scores) > 3).sum())
+    if outside:
+        logger.warning(
+            "%s: %d sentiment labels lie outside [-3, 3] (range %.3g to %.3g); CMU-MOSI and CMU-MOSEI "
+            "scores lie in [-3, 3], so check that the labels were not scaled",
+            where, outside, float(scores.min()), float(scores.max()),
+        )
+    return scores
 
 
 def read_mult_pickle(
@@ -234,6 +242,11 @@ def _modality_array(value: Any, modality: str, where: str) -> np.ndarray:
         raise DataError(
             f"{where}: {modality} array has shape {tuple(value.shape)}; expected 3 dimensions "
             f"(samples, time steps, features)"
+        )
+    if value.shape[1] == 0 or value.shape[2] == 0:
+        raise DataError(
+            f"{where}: {modality} array has shape {tuple(value.shape)}, with no time steps or no features; "
+            f"remove the modality from the file or use --modalities to train without it"
         )
 
     with np.errstate(over="ignore"):

@@ -176,7 +176,7 @@ def _generate_sample(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], f
 )
 def read_synthetic_mosi(
     directory: Path | None = None,
-    seed: Any = 0,
+    data_seed: Any = 0,
     num_train: Any = DEFAULT_SIZES["train"],
     num_valid: Any = DEFAULT_SIZES["valid"],
     num_test: Any = DEFAULT_SIZES["test"],
@@ -186,7 +186,8 @@ def read_synthetic_mosi(
 
     Args:
         directory: Ignored; the dataset needs no files.
-        seed: Non-negative random seed (default 0).
+        data_seed: Non-negative seed of the generator (default 0); ``--seed`` of ``mtagbench run``
+            seeds training, not the data.
         num_train: Number of training samples (default 384).
         num_valid: Number of validation samples (default 96).
         num_test: Number of test samples (default 192).
@@ -194,8 +195,8 @@ def read_synthetic_mosi(
     Raises:
         ConfigError: If an option is unknown, is not an integer or is out of range.
     """
-    reject_options("synthetic-mosi", options, allowed=("seed", "num_train", "num_valid", "num_test"))
-    seed = int_option("synthetic-mosi", "seed", seed, minimum=0)
+    reject_options("synthetic-mosi", options, allowed=("data_seed", "num_train", "num_valid", "num_test"))
+    seed = int_option("synthetic-mosi", "data_seed", data_seed, minimum=0)
     sizes = {
         split: int_option("synthetic-mosi", f"num_{split}", value)
         for split, value in (("train", num_train), ("valid", num_valid), ("test", num_test))

@@ -43,7 +43,7 @@ CUE_SCALE = 2.0
 def read_synthetic_iemocap(
     directory: Path | None = None,
     *,
-    seed: int = 0,
+    data_seed: int = 0,
     num_train: int = 512,
     num_valid: int = 128,
     num_test: int = 128,
@@ -52,7 +52,8 @@ def read_synthetic_iemocap(
 
     Args:
         directory: Unused, because the data is generated.
-        seed: Seed of NumPy's ``default_rng``; each split uses its own stream derived from it.
+        data_seed: Seed of NumPy's ``default_rng``; each split uses its own stream derived from it.
+            ``--seed`` of ``mtagbench run`` seeds training, not the data.
         num_train: Number of training samples.
         num_valid: Number of validation samples.
         num_test: Number of test samples.
@@ -64,6 +65,7 @@ def read_synthetic_iemocap(
     Raises:
         ConfigError: If a split size is below 1.
     """
+    seed = data_seed
     sizes = {"train": num_train, "valid": num_valid, "test": num_test}
     for split, size in sizes.items():
         if size < 1:
