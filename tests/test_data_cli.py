@@ -110,9 +110,9 @@ def test_convert_then_inspect(tmp_path):
 
 
 def test_convert_unknown_option(tmp_path):
-    result = invoke("data", "convert", "synthetic-iemocap", "--to", str(tmp_path / "x"), "--sed", "1")
+    result = invoke("data", "convert", "synthetic-iemocap", "--to", str(tmp_path / "x"), "--data-sed", "1")
     assert isinstance(result.exception, ConfigError)
-    assert "did you mean --seed?" in str(result.exception)
+    assert "did you mean --data-seed?" in str(result.exception)
 
 
 def test_reader_options_repeatable():
