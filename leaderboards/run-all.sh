@@ -6,8 +6,9 @@
 set -euo pipefail
 
 RUNS=${RUNS:-runs}
-MISA=${MISA:-../shared/data/mosi-misa-dev}
-CSD=${CSD:-../shared/data/mosi-csd}
+DATA=${MTAGBENCH_TEST_DATA:-../shared/data}
+MISA=${MISA:-$DATA/mosi-misa-dev}
+CSD=${CSD:-$DATA/mosi-csd}
 SEEDS=(0 1 2)
 
 train_all_datasets() {
