@@ -17,6 +17,7 @@ from rich.table import Table
 
 from mtagbench.cli.app import app
 from mtagbench.cli.extra_options import split_options
+from mtagbench.cli.tables import format_metric, metrics_table
 from mtagbench.options import parse_option_args
 from mtagbench.cli.list_options import SeedsCommand
 from mtagbench.cli.run import RichProgress
@@ -70,26 +71,14 @@ class RunsProgress:
         self.progress.advance(self.runs_task)
 
 
-def format_value(value: float | None) -> str:
-    if value is None or math.isnan(value):
-        return "n/a"
-    return f"{value:.4f}"
-
-
 def format_mean_std(summary: MetricSummary | None) -> str:
     if summary is None:
         return "n/a"
-    return f"{format_value(summary.mean)} ± {format_value(summary.std)}"
+    return f"{format_metric(summary.mean)} ± {format_metric(summary.std)}"
 
 
 def seeds_table(title: str, valid: Mapping[str, MetricSummary], test: Mapping[str, MetricSummary]) -> Table:
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("valid (selected epoch), mean ± std", justify="right")
-    table.add_column("test, mean ± std", justify="right")
-    for name in test:
-        table.add_row(name, format_mean_std(valid.get(name)), format_mean_std(test[name]))
-    return table
+    return metrics_table(title, valid, test, format_mean_std, column_suffix=", mean ± std")
 
 
 def run_many_seeds(

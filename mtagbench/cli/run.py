@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Any, List, Optional
@@ -15,6 +14,7 @@ from rich.table import Table
 from mtagbench.cli.app import app
 from mtagbench.cli.extra_options import split_options
 from mtagbench.cli.list_options import SeedsCommand
+from mtagbench.cli.tables import metrics_table
 from mtagbench.data.locate import find_data_dir
 from mtagbench.data.registry import DatasetSpec, get_dataset_spec, list_datasets, load_dataset
 from mtagbench.errors import ConfigError, DataError
@@ -51,22 +51,6 @@ class RichProgress:
         )
         self.progress.update(self.epochs_task, advance=1)
         self.progress.reset(self.batches_task, description=f"epoch {record['epoch'] + 1}")
-
-
-def format_metric(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.4f}"
-
-
-def results_table(title: str, valid: dict[str, float], test: dict[str, float]) -> Table:
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("valid (selected epoch)", justify="right")
-    table.add_column("test", justify="right")
-    for name in test:
-        table.add_row(name, format_metric(valid.get(name)), format_metric(test[name]))
-    return table
 
 
 def apply_recommended(
@@ -185,7 +169,7 @@ def run(
     if result.skipped:
         console.print(f"{result.run_dir} already contains this completed run; showing its results (pass --overwrite to retrain)")
     console.print(
-        results_table(
+        metrics_table(
             f"{model} on {data.name}, seed {seed}: epoch {result.best_epoch} selected on validation "
             f"{result.selection_metric}",
             result.valid,

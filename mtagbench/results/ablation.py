@@ -29,7 +29,7 @@ from mtagbench.data.sample import MultimodalDataset
 from mtagbench.errors import ConfigError
 from mtagbench.io import atomic_write_text
 from mtagbench.results import format as fmt
-from mtagbench.results.leaderboard import MeasuredRow, markdown_table, measured_rows, measured_table, selection_for
+from mtagbench.results.leaderboard import MeasuredRow, measured_rows, measured_table, selection_for
 from mtagbench.results.seeds import run_seeds
 from mtagbench.results.store import load_runs
 from mtagbench.training import RunResult, TrainConfig
