@@ -1,6 +1,6 @@
 """Checkpoint folders: ``model.safetensors`` plus ``config.json``.
 
-``config.json`` holds everything needed to rebuild the model through the registry: the architecture
+``config.json`` contains everything needed to rebuild the model through the registry: the architecture
 name, every option, the input feature sizes, the output size and the task. Weights are read with
 safetensors only, so loading a checkpoint never runs code.
 """

@@ -42,7 +42,7 @@ class TrainingError(MtagbenchError):
 
 
 class RunFolderError(MtagbenchError):
-    """A run folder exists and holds a different or unfinished run."""
+    """A run folder exists and contains a different or unfinished run."""
 
 
 class TrainingCallback(Protocol):
@@ -57,7 +57,7 @@ class TrainingCallback(Protocol):
 
 @dataclass
 class RunResult:
-    """What :func:`run_experiment` returns.
+    """Result of :func:`run_experiment`.
 
     Attributes:
         model: The model with the weights selected on validation, in evaluation mode.
@@ -235,7 +235,7 @@ def prepare_run_dir(run_dir: Path, config: dict[str, Any], resume: bool, overwri
         existing["training"]["seed"] != config["training"]["seed"]
     ):
         raise RunFolderError(
-            f"{run_dir} holds a run with a different configuration; choose another --out folder "
+            f"{run_dir} contains a run with a different configuration; choose another --out folder "
             "or pass --overwrite to replace it"
         )
     if run_folder.is_complete(run_dir):
@@ -247,7 +247,7 @@ def prepare_run_dir(run_dir: Path, config: dict[str, Any], resume: bool, overwri
     history = run_dir / run_folder.HISTORY_FILE
     done = len(run_folder.read_json(history)) if history.is_file() else 0
     raise RunFolderError(
-        f"{run_dir} holds an unfinished run ({done} completed epochs); pass --resume to continue it "
+        f"{run_dir} contains an unfinished run ({done} completed epochs); pass --resume to continue it "
         "or --overwrite to start again"
     )
 
@@ -279,7 +279,7 @@ def run_experiment(
             everything stays in memory.
         runs_root: See ``run_dir``.
         resume: Continue an unfinished run in ``run_dir`` from its last completed epoch.
-        overwrite: Delete whatever ``run_dir`` holds and start again.
+        overwrite: Delete whatever ``run_dir`` contains and start again.
         reader_options: The dataset reader's options, recorded in the config.
         callback: Progress hooks.
         command: The command line to record; defaults to ``sys.argv``.
