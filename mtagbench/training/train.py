@@ -290,7 +290,7 @@ def run_experiment(
 
     Raises:
         ConfigError: For an unknown model, option, or a task the model does not support.
-        RunFolderError: When ``run_dir`` holds another or an unfinished run (see ``resume``).
+        RunFolderError: When ``run_dir`` contains another or an unfinished run (see ``resume``).
         TrainingError: When the training loss becomes NaN or inf.
     """
     device = resolve_device(config.device)
