@@ -219,7 +219,7 @@ def prepare_run_dir(run_dir: Path, config: dict[str, Any], resume: bool, overwri
     """Check an existing run folder; return ``"new"``, ``"resume"`` or ``"complete"``.
 
     Raises:
-        RunFolderError: If the folder holds a different experiment, or an unfinished one and
+        RunFolderError: If the folder contains a different experiment, or an unfinished one and
             neither ``resume`` nor ``overwrite`` is set.
     """
     config_path = run_dir / run_folder.CONFIG_FILE
