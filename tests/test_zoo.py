@@ -513,3 +513,20 @@ def test_card_usage_section(published, hub: LocalHub) -> None:
     text = hub.state.repositories[REPO_ID].commits[published.commit]["README.md"].decode()
     assert f"mtagbench evaluate --pretrained {REPO_ID} --dataset {DATASET_NAME}" in text
     assert f'create_model("{MODEL_NAME}", pretrained="{REPO_ID}")' in text
+
+
+def test_evaluate_takes_reader_options(tmp_path):
+    from mtagbench.training import TrainConfig, run_experiment
+    from mtagbench.data import load_dataset
+    from mtagbench.cli import app as cli_app
+
+    dataset = load_dataset("synthetic-mosi", num_train=16, num_valid=8, num_test=8)
+    run_dir = tmp_path / "run"
+    run_experiment("constant", dataset, TrainConfig(epochs=1, device="cpu"), run_dir=run_dir)
+
+    result = CliRunner().invoke(
+        cli_app,
+        ["evaluate", "--checkpoint", str(run_dir), "--dataset", "synthetic-mosi", "--num-test", "8", "--num-train", "16"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "test, 8 samples" in " ".join(result.output.split())

@@ -95,8 +95,9 @@ def push_command(
     typer.echo(json.dumps({result.name: result.entry}, indent=2))
 
 
-@app.command("evaluate")
+@app.command("evaluate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def evaluate_command(
+    ctx: typer.Context,
     dataset: str = typer.Option(..., "--dataset", help="Registered dataset name, for example mosi."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Checkpoint or run folder with config.json and model.safetensors."),
     pretrained: Optional[str] = typer.Option(None, "--pretrained", help="Zoo entry (mtag.mosi) or ORG/NAME[@REVISION] to pull and evaluate."),
@@ -105,7 +106,13 @@ def evaluate_command(
     batch_size: int = typer.Option(64, "--batch-size", help="Samples per forward pass."),
     device: str = typer.Option("cpu", "--device", help="Torch device, for example cpu or cuda:0."),
 ) -> None:
-    """Evaluate a checkpoint folder or a pretrained zoo checkpoint on a dataset split."""
+    """Evaluate a checkpoint folder or a pretrained zoo checkpoint on a dataset split.
+
+    Reader options of the dataset follow as --name value, for example --num-train 64.
+    """
+    from mtagbench.data.converted import is_converted_dir
+    from mtagbench.data.reader_options import parse_reader_options
+    from mtagbench.data.registry import get_dataset_spec
     from mtagbench.training.checkpoint_evaluation import evaluate_checkpoint
 
     if (checkpoint is None) == (pretrained is None):
@@ -115,7 +122,15 @@ def evaluate_command(
 
         checkpoint = pull(pretrained).folder
 
-    result = evaluate_checkpoint(checkpoint, dataset, data_dir, split=split, batch_size=batch_size, device=device)
+    if is_converted_dir(dataset):
+        if ctx.args:
+            raise ConfigError(f"a converted dataset folder takes no reader options, got {' '.join(ctx.args)}")
+        reader_options = {}
+    else:
+        reader_options = parse_reader_options(get_dataset_spec(dataset).reader, ctx.args, dataset)
+    result = evaluate_checkpoint(
+        checkpoint, dataset, data_dir, split=split, batch_size=batch_size, device=device, reader_options=reader_options
+    )
     table = Table(title=f"{result.architecture} on {result.dataset} ({result.split}, {result.samples} samples)")
     table.add_column("Metric")
     table.add_column("Value", justify="right")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -39,6 +41,7 @@ def evaluate_checkpoint(
     split: str = "test",
     batch_size: int = 64,
     device: str = "cpu",
+    reader_options: Mapping[str, Any] | None = None,
 ) -> CheckpointEvaluation:
     """Load a checkpoint folder and compute its task's metrics on one split of a dataset.
 
@@ -53,6 +56,7 @@ def evaluate_checkpoint(
         split: ``train``, ``valid`` or ``test``.
         batch_size: Samples per forward pass.
         device: Torch device, for example ``cpu`` or ``cuda:0``.
+        reader_options: The dataset reader's options, for example ``{"num_train": 64}``.
 
     Returns:
         The metrics with what they were computed on.
@@ -69,7 +73,7 @@ def evaluate_checkpoint(
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"device {device!r} requested but CUDA is not available; pass --device cpu")
     config = read_config(checkpoint)
-    dataset = load_dataset(dataset_name, data_dir)
+    dataset = load_dataset(dataset_name, data_dir, **(reader_options or {}))
 
     if dataset.task != config.get("task"):
         raise CheckpointError(
