@@ -32,7 +32,7 @@ TASKS = ("regression", "multilabel")
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What the registry stores about one architecture.
+    """Registry entry of one architecture.
 
     Attributes:
         name: Registered name, for example ``"mtag"``.
@@ -40,8 +40,8 @@ class ModelSpec:
         options_class: Frozen dataclass of the architecture's options, with their defaults.
         description: One line for ``mtagbench models``.
         tasks: Tasks the model supports, a subset of ``("regression", "multilabel")``.
-        min_modalities: Fewest modalities the model accepts.
-        max_modalities: Most modalities the model accepts, or None for any number.
+        min_modalities: Minimum number of modalities the model accepts.
+        max_modalities: Maximum number of modalities the model accepts, or None for any number.
         needs_aligned: True when the model needs all modalities on one time axis.
         source: Module or distribution the model came from.
     """

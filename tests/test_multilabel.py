@@ -45,7 +45,7 @@ def test_metrics_always_no_model():
     truth[:3, 1] = 1
     results = MultilabelTask().metrics(np.zeros((10, 4), dtype=int), truth)
 
-    # 70% accuracy on Happy for a model that never says yes; weighted F1 = 0.7 * F1(class 0) = 0.7 * 14/17.
+    # 70% accuracy on Happy for a model that always predicts absent; weighted F1 = 0.7 * F1(class 0) = 0.7 * 14/17.
     assert results["acc_happy"] == pytest.approx(0.7)
     assert results["f1_happy"] == pytest.approx(0.7 * (2 * 0.7 / 1.7))
 

@@ -73,7 +73,8 @@ def check_windows(n: int, m: int) -> None:
     assert bool((starts[1:] >= starts[:-1]).all()), (n, m)
     assert bool((ends[1:] >= ends[:-1]).all()), (n, m)
     assert bool((ends > starts).all()), (n, m)
-    assert int(starts[0]) == 0 and int(ends[-1]) == m, (n, m)
+    assert int(starts[0]) == 0, (n, m)
+    assert int(ends[-1]) == m, (n, m)
 
     covered = torch.zeros(m, dtype=torch.bool)
     for start, end in windows.tolist():

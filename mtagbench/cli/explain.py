@@ -143,7 +143,7 @@ def explain(
     data_dir: Optional[Path] = typer.Option(None, help="Folder holding the dataset's files."),
     modalities: Optional[str] = typer.Option(None, help="Comma-separated modalities the model was trained on; default: the run's."),
     sample: Optional[str] = typer.Option(None, help="Id of the sample to explain, for example '_dI--eQ6qVU[3]'."),
-    split: str = typer.Option("valid", help="Split that holds the sample, or the split to summarise: train, valid or test."),
+    split: str = typer.Option("valid", help="Split that contains the sample, or the split to summarise: train, valid or test."),
     layer: Optional[int] = typer.Option(None, min=1, help="MTAG layer to draw, numbered from 1; default: the last."),
     top: int = typer.Option(DEFAULT_TOP_K, min=1, help="Number of edges drawn, strongest first (self-loops are not drawn)."),
     out: Optional[Path] = typer.Option(None, help="Output folder; default: explain/<sample id> or explain/summary-<split>."),

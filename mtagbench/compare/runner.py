@@ -137,7 +137,7 @@ def compare_models(
 ) -> Comparison:
     """Train, test and measure every model on ``dataset`` with the same settings and seeds.
 
-    Each (model, seed) is an ordinary run under ``runs_root``; a run folder that already holds the
+    Each (model, seed) is an ordinary run under ``runs_root``; a run folder that already contains the
     completed run is read instead of trained again.
 
     Args:

@@ -1,7 +1,7 @@
 """Where dataset files are looked for.
 
 Search order: the ``--data-dir`` folder, else ``$MTAGBENCH_DATA/<folder>`` (or ``$MTAGBENCH_DATA``
-itself when it holds the files), else ``<user cache>/mtagbench/datasets/<folder>``.
+itself when it contains the files), else ``<user cache>/mtagbench/datasets/<folder>``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def candidate_dirs(spec: DatasetSpec, data_dir: str | Path | None) -> list[Path]
 
 
 def find_data_dir(spec: DatasetSpec, data_dir: str | Path | None = None) -> Path:
-    """Return the first candidate folder that holds every file ``spec`` needs.
+    """Return the first candidate folder that contains every file ``spec`` needs.
 
     Raises:
         DataError: Naming each folder searched, the expected file names and where to get them.

@@ -19,7 +19,7 @@ Reader = Callable[..., MultimodalDataset]
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What the registry stores about one dataset.
+    """Registry entry of one dataset.
 
     Attributes:
         name: Registered name, for example ``"mosi"``.
@@ -112,7 +112,7 @@ def load_dataset(name: str, data_dir: str | Path | None = None, **options: Any) 
     Args:
         name: Registered dataset name (see ``mtagbench datasets``), or the path of a folder written by
             ``mtagbench data convert`` (one holding ``manifest.json``), which is read as it is.
-        data_dir: Folder that holds the dataset's files; see :func:`mtagbench.data.locate.find_data_dir`
+        data_dir: Folder that contains the dataset's files; see :func:`mtagbench.data.locate.find_data_dir`
             for the search order when it is None.
         **options: Reader options, for example ``seed`` for a generated dataset.
 

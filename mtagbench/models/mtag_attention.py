@@ -11,7 +11,7 @@ from mtagbench.graph.edge_types import EdgeTypeName, decode_edge_type
 
 @dataclass
 class MTAGLayerAttention:
-    """What one MTAG layer saw and decided.
+    """Record of one MTAG layer: its input edges, their attention and which edges it kept.
 
     Attributes:
         edge_index: int64 ``(2, E_l)``, the edges that entered the layer (row 0 source, row 1 target),
